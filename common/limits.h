@@ -1,0 +1,58 @@
+// common/limits.h - every cap dumpwalk applies to untrusted input, with its reason.
+//
+// A cap is never a guess at what real data needs: each is well above what real
+// Windows processes produce and well below what would let one hostile file
+// exhaust a worker. Changing one is a policy decision; say why in the commit.
+#ifndef DW_COMMON_LIMITS_H
+#define DW_COMMON_LIMITS_H
+
+// Diagnostics kept per object. A fuzzed dump can fail every record of a
+// 100k-entry list; the first few hundred notes say all there is to say.
+#define DW_MAX_NOTES 256
+// One note's text, including the terminating NUL.
+#define DW_MAX_NOTE_TEXT 256
+
+// Streams in one minidump directory. Real dumps have 10-30; crashpad and
+// debuggers add vendor streams, but never thousands.
+#define DW_MAX_STREAMS 4096
+// Threads in a ThreadList/ThreadInfoList/ThreadNames stream. Windows allows
+// tens of thousands in pathological processes; 65536 covers them.
+#define DW_MAX_THREADS 65536
+// Modules in a ModuleList/UnloadedModuleList. Large browsers load ~400.
+#define DW_MAX_MODULES 16384
+// Ranges in MemoryList/Memory64List/MemoryInfoList. A full-memory dump of a
+// large process has ~100k regions.
+#define DW_MAX_MEMORY_RANGES (1u << 20)
+// Handles in HandleData. The handle-leak pattern needs the real count; a
+// process is capped by Windows at ~16M handles, real leaks reach ~1M.
+#define DW_MAX_HANDLES (1u << 24)
+// Object-information records chained behind one handle descriptor.
+#define DW_MAX_HANDLE_OBJECT_INFOS 16
+// Bytes of one MINIDUMP_STRING (UTF-16). Paths are < 32 KiB UTF-16 units.
+#define DW_MAX_MD_STRING_BYTES 65536
+// Entries in a FunctionTable stream descriptor and descriptors in total.
+#define DW_MAX_FUNCTION_TABLE_ENTRIES (1u << 20)
+#define DW_MAX_FUNCTION_TABLES 65536
+// Token stream entries.
+#define DW_MAX_TOKENS 4096
+// Crashpad annotation dictionary entries and module links.
+#define DW_MAX_ANNOTATIONS 65536
+// ExceptionInformation has 15 slots by definition (EXCEPTION_MAXIMUM_PARAMETERS).
+#define DW_MD_EXCEPTION_MAX_PARAMS 15
+// Nested exception records followed through ExceptionRecord pointers.
+#define DW_MAX_EXCEPTION_CHAIN 16
+// CodeView record bytes. An RSDS record is 24 bytes plus a path.
+#define DW_MAX_CODEVIEW_BYTES 65536
+// CPU context bytes; an XSTATE context with AVX-512 and CET is < 8 KiB.
+#define DW_MAX_CONTEXT_BYTES 65536
+
+// Arena: hard ceiling on what one parse may allocate. A minidump's parse
+// results are a fraction of the file; 1 GiB stops a crafted count from
+// turning a small file into a large allocation.
+#define DW_MAX_ARENA_BYTES ((size_t)1 << 30)
+
+// Files mapped for parsing (dumps). Full-memory dumps of big processes reach
+// tens of GiB; mapping costs address space only.
+#define DW_MAX_FILE_BYTES ((unsigned long long)1 << 40)
+
+#endif
