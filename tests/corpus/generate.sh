@@ -1,0 +1,117 @@
+#!/bin/bash
+# Rebuilds the crash corpus from source: compiles every case for Windows
+# with clang + lld (real PDBs), runs it under Wine, and leaves in
+# tests/corpus/<arch>/<case>/ the EXE, DLL, PDBs, the dump and the
+# program's own expected.json. Needs Debian 12 and root (it installs what
+# it needs with apt-get). Usage: generate.sh [case...]   (default: all)
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+SRC=$HERE/src
+WORK=${CK_WORK:-/tmp/dw-corpus-build}
+
+log() { printf '== %s\n' "$*" >&2; }
+
+install_deps() {
+	local need=()
+	command -v clang >/dev/null || need+=(clang)
+	command -v ld.lld >/dev/null || need+=(lld)
+	[ -x /usr/lib/wine/wine64 ] || need+=(wine64)
+	[ -d /usr/x86_64-w64-mingw32/lib ] && [ -d /usr/i686-w64-mingw32/lib ] || need+=(mingw-w64)
+	command -v xz >/dev/null || need+=(xz-utils)
+	if [ ${#need[@]} -gt 0 ]; then
+		log "installing ${need[*]}"
+		apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
+	fi
+}
+
+# gcc's mingw runtime libraries (libgcc, libstdc++) live in a versioned
+# directory that clang 14 does not find by itself ("12-win32"): the win32
+# thread model avoids a dependency on libwinpthread-1.dll.
+gcc_dir() { ls -d /usr/lib/gcc/"$1"/*-win32 | sort -V | tail -n1; }
+
+# cc ARCH OUT_BASENAME KIND(exe|dll) CFLAGS... -- SOURCES... [-- LDFLAGS...]
+# Builds OUT.exe/OUT.dll with OUT.pdb in the current directory.
+compile() {
+	local arch=$1 out=$2 kind=$3
+	shift 3
+	local triple gdir
+	case $arch in
+	x64) triple=x86_64-w64-mingw32 ;;
+	x86) triple=i686-w64-mingw32 ;;
+	esac
+	gdir=$(gcc_dir $triple)
+	local driver=clang
+	local cxxinc=()
+	for a in "$@"; do
+		case $a in *.cpp)
+			driver=clang++
+			cxxinc=(-isystem "$gdir/include/c++" -isystem "$gdir/include/c++/$triple")
+			;;
+		esac
+	done
+	local ext=exe
+	local kindflags=()
+	if [ "$kind" = dll ]; then
+		ext=dll
+		kindflags=(-shared "-Wl,--out-implib,$out.lib")
+	fi
+	$driver --target=$triple -gcodeview -fuse-ld=lld -I"$SRC" "${cxxinc[@]}" \
+		-L"$gdir" "${kindflags[@]}" "$@" -Wl,--pdb="$out.pdb" -o "$out.$ext"
+}
+
+WINE=/usr/lib/wine/wine64
+export WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=" WINEPREFIX=$WORK/prefix
+
+winpath() { echo "Z:${1//\//\\}"; }
+
+# run_case ARCH CASE EXE [full]: runs the program in its folder and checks
+# that it left a dump and expected.json behind.
+run_case() {
+	local arch=$1 name=$2 exe=$3 full=${4:-0}
+	local dir=$HERE/$arch/$name
+	local dumper=$WORK/$arch/dumper.exe
+	log "run $arch/$name full=$full"
+	(cd "$dir" && CK_FULL=$full CK_DUMPER=$(winpath "$dumper") timeout 120 $WINE "$exe" \
+		>"$WORK/$arch/$name.out" 2>&1) || true
+	local dmp=$dir/$name.dmp json=$dir/expected.json
+	if [ "$full" = 1 ]; then
+		dmp=$dir/$name.full.dmp json=$dir/expected.full.json
+	fi
+	if [ ! -s "$dmp" ] || [ ! -s "$json" ]; then
+		log "FAILED: $arch/$name left no dump; program output:"
+		cat "$WORK/$arch/$name.out" >&2
+		return 1
+	fi
+}
+
+# build_simple ARCH CASE [CFLAGS...]: one-source case, crashkit linked in.
+build_simple() {
+	local arch=$1 name=$2
+	shift 2
+	local dir=$HERE/$arch/$name src=$SRC/cases/$name.c
+	[ -f "$src" ] || src=$SRC/cases/$name.cpp
+	mkdir -p "$dir"
+	(cd "$dir" && compile "$arch" "$name" exe -O0 -DCASE="\"$name\"" "$@" "$src" "$SRC/crashkit.c")
+}
+
+SIMPLE="null_read null_write null_call wild_write div_zero stack_overflow fast_fail manual_dump handle_leak"
+
+main() {
+	install_deps
+	mkdir -p "$WORK"
+	local arches=${CK_ARCHES:-x64}
+	local want=("$@")
+	[ ${#want[@]} -gt 0 ] || want=($SIMPLE)
+	for arch in $arches; do
+		mkdir -p "$WORK/$arch"
+		(cd "$WORK/$arch" && compile "$arch" dumper exe -O1 "$SRC/dumper.c" -ldbghelp)
+		for c in "${want[@]}"; do
+			build_simple "$arch" "$c"
+			run_case "$arch" "$c" "$c.exe"
+		done
+	done
+}
+
+main "$@"
