@@ -93,22 +93,51 @@ build_simple() {
 	local dir=$HERE/$arch/$name src=$SRC/cases/$name.c
 	[ -f "$src" ] || src=$SRC/cases/$name.cpp
 	mkdir -p "$dir"
-	(cd "$dir" && compile "$arch" "$name" exe -O0 -DCASE="\"$name\"" "$@" "$src" "$SRC/crashkit.c")
+	local extra=()
+	# The C++ case links libstdc++ and libgcc statically, as a shipped
+	# mingw program would, so no runtime DLLs need to sit beside it.
+	case $src in *.cpp) extra=(-static -xc "$SRC/crashkit.c" -xnone) ;; *) extra=("$SRC/crashkit.c") ;; esac
+	(cd "$dir" && compile "$arch" "$name" exe -O0 -DCASE="\"$name\"" "$@" "$src" "${extra[@]}")
 }
 
-SIMPLE="null_read null_write null_call wild_write div_zero stack_overflow fast_fail manual_dump handle_leak"
+# build_deep ARCH CASE LIBNAME OPTIMIZED CFLAGS...: EXE + DLL pair.
+build_deep() {
+	local arch=$1 name=$2 lib=$3 opt=$4
+	shift 4
+	local dir=$HERE/$arch/$name
+	mkdir -p "$dir"
+	(cd "$dir" &&
+		compile "$arch" "$lib" dll "$@" -DCASE="\"$name\"" "$SRC/cases/deep_lib.c" &&
+		compile "$arch" "$name" exe "$@" -DCASE="\"$name\"" -DLIBNAME="\"$lib\"" \
+			-DOPTIMIZED="$opt" "$SRC/cases/deep.c" "$SRC/crashkit.c" "$lib.lib" &&
+		rm -f "$lib.lib")
+}
+
+build_case() {
+	local arch=$1 c=$2
+	case $c in
+	deep_fp) build_deep "$arch" deep_fp deep_fp_lib false -O0 -fno-omit-frame-pointer ;;
+	deep_opt) build_deep "$arch" deep_opt deep_opt_lib true -O2 -fomit-frame-pointer ;;
+	*) build_simple "$arch" "$c" ;;
+	esac
+}
+
+SIMPLE="null_read null_write null_call wild_write div_zero stack_overflow fast_fail manual_dump
+	handle_leak deadlock blocked_waits many_threads hidden_exception message_box
+	heap_double_free heap_corrupt cpp_throw"
+OTHER="deep_fp deep_opt"
 
 main() {
 	install_deps
 	mkdir -p "$WORK"
 	local arches=${CK_ARCHES:-x64}
 	local want=("$@")
-	[ ${#want[@]} -gt 0 ] || want=($SIMPLE)
+	[ ${#want[@]} -gt 0 ] || want=($SIMPLE $OTHER)
 	for arch in $arches; do
 		mkdir -p "$WORK/$arch"
 		(cd "$WORK/$arch" && compile "$arch" dumper exe -O1 "$SRC/dumper.c" -ldbghelp)
 		for c in "${want[@]}"; do
-			build_simple "$arch" "$c"
+			build_case "$arch" "$c"
 			run_case "$arch" "$c" "$c.exe"
 		done
 	done

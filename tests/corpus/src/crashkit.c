@@ -3,6 +3,7 @@
 // nothing and keeps to static buffers.
 #include "crashkit.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -81,6 +82,29 @@ static LONG WINAPI ck_filter(EXCEPTION_POINTERS *ep)
 	return EXCEPTION_EXECUTE_HANDLER;
 }
 
+// abort() (std::terminate after an uncaught C++ throw, a failed assert)
+// never reaches the unhandled-exception filter. Crashpad's answer is a
+// SIGABRT handler that captures its own context and reports it as
+// STATUS_FATAL_APP_EXIT; this does the same.
+static void ck_on_abort(int sig)
+{
+	static CONTEXT cx;
+	static EXCEPTION_RECORD er;
+	static EXCEPTION_POINTERS ep;
+	RtlCaptureContext(&cx);
+	er.ExceptionCode = 0x40000015; // STATUS_FATAL_APP_EXIT
+	er.ExceptionFlags = EXCEPTION_NONCONTINUABLE;
+#ifdef _WIN64
+	er.ExceptionAddress = (void *)cx.Rip;
+#else
+	er.ExceptionAddress = (void *)cx.Eip;
+#endif
+	ep.ExceptionRecord = &er;
+	ep.ContextRecord = &cx;
+	ck_report(&ep, GetCurrentThreadId());
+	TerminateProcess(GetCurrentProcess(), 3);
+}
+
 void ck_init(const char *case_name)
 {
 	g_case = case_name;
@@ -89,6 +113,7 @@ void ck_init(const char *case_name)
 	InitializeCriticalSection(&g_lock);
 	ck_module(GetModuleHandleA(NULL));
 	SetUnhandledExceptionFilter(ck_filter);
+	signal(SIGABRT, ck_on_abort);
 	// Wine and Windows both pop a dialog for some failures; the corpus
 	// must run unattended.
 	SetErrorMode(SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX);

@@ -15,6 +15,10 @@
 
 #define CK_MAX_FRAMES 16
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 // ck_init installs the unhandled-exception filter and remembers the case
 // name. CK_FULL=1 in the environment asks for a full-memory dump.
 void ck_init(const char *case_name);
@@ -55,6 +59,10 @@ __attribute__((noreturn)) void ck_manual_dump(void);
 // thread that cannot (stack overflow); ck_hand_off signals it and waits.
 void ck_start_reporter(void);
 void ck_hand_off(EXCEPTION_POINTERS *ep);
+
+#ifdef __cplusplus
+}
+#endif
 
 // Keeps the compiler from merging or tail-calling our frames away.
 #define CK_NOINLINE __attribute__((noinline))
