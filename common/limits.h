@@ -46,6 +46,11 @@
 // CPU context bytes; an XSTATE context with AVX-512 and CET is < 8 KiB.
 #define DW_MAX_CONTEXT_BYTES 65536
 
+// One line of a Breakpad .sym file. The longest real lines are C++ template
+// names in FUNC/PUBLIC records, tens of KiB at most (Firefox's libxul); a
+// longer line is counted as bad rather than copied into the arena.
+#define DW_MAX_SYM_LINE_BYTES (1u << 20)
+
 // Arena: hard ceiling on what one parse may allocate. A minidump's parse
 // results are a fraction of the file; 1 GiB stops a crafted count from
 // turning a small file into a large allocation.
