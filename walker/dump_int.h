@@ -59,6 +59,17 @@ dw_err dw_dump__string(dw_dump *d, uint32_t rva, const char *what, const char **
 // noting `what` on failure.
 dw_err dw_dump__location(dw_dump *d, dw_md_location loc, const char *what, dw_cur *out);
 
+// dw_dump__list_count reads the u32 entry count that starts ThreadList,
+// ModuleList and MemoryList and leaves `c` at the first entry. Some writers
+// (lldb's tests call them "padded") put 4 bytes of padding after the count:
+// when the stream is exactly 8 + n*elem bytes the padding is skipped. A count
+// over `cap` is noted (DW_ELIMIT) and returned as the error; a count whose
+// entries do not fit is noted (DW_ETRUNC) and *out is lowered to the entries
+// that do fit, returning DW_ETRUNC so the caller can mark the stream. `what`
+// names the stream in notes. (dump_memory.c)
+dw_err dw_dump__list_count(dw_dump *d, const dw_md_stream *s, dw_cur *c, size_t elem,
+                           uint64_t cap, const char *what, uint32_t *out);
+
 // Stream-group parsers, called by dw_dump_open_buffer in this order. Each
 // notes its own problems and returns DW_ENOMEM only when the arena refuses;
 // every other failure is noted, the stream marked, and DW_OK returned.

@@ -1,0 +1,274 @@
+// Process memory: MemoryList and Memory64List merged into one sorted,
+// non-overlapping range table, and reads through it.
+//
+// Layouts (minidumpapiset.h): MINIDUMP_MEMORY_LIST is a u32 count and
+// MINIDUMP_MEMORY_DESCRIPTORs {u64 StartOfMemoryRange; u32 DataSize; u32 Rva};
+// MINIDUMP_MEMORY64_LIST is a u64 count, a u64 BaseRva and
+// MINIDUMP_MEMORY_DESCRIPTOR64s {u64 StartOfMemoryRange; u64 DataSize} whose
+// bytes lie back to back from BaseRva.
+#include "walker/dump_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/limits.h"
+
+#define MD_MEMORY_DESCRIPTOR_SIZE 16   // MINIDUMP_MEMORY_DESCRIPTOR
+#define MD_MEMORY_DESCRIPTOR64_SIZE 16 // MINIDUMP_MEMORY_DESCRIPTOR64
+#define MD_MEMORY64_LIST_HEADER 16     // NumberOfMemoryRanges (u64) + BaseRva (u64)
+
+dw_err
+dw_dump__list_count(dw_dump *d, const dw_md_stream *s, dw_cur *c, size_t elem, uint64_t cap,
+                    const char *what, uint32_t *out)
+{
+	*out       = 0;
+	uint32_t n = dw_cur_u32le(c);
+	if (c->err != DW_OK)
+		return dw_fail(&d->notes, DW_ETRUNC,
+		               "%s at offset 0x%x: %u bytes, too short for its entry count", what,
+		               s->rva, s->size);
+	if (n > cap)
+		return dw_fail(&d->notes, DW_ELIMIT,
+		               "%s at offset 0x%x: %u entries, more than the limit of %llu; stream "
+		               "ignored",
+		               what, s->rva, n, (unsigned long long)cap);
+	// Folklore: padded lists. Writers that align entries to 8 bytes (lldb's
+	// test files thread-list-padded.dmp and friends, some old dbghelp
+	// builds) write 4 zero bytes after the count. The only trustworthy
+	// evidence is the size: 8 + n*elem means padded, anything else is read
+	// unpadded.
+	if ((uint64_t)s->size == 8 + (uint64_t)n * elem)
+		dw_cur_skip(c, 4);
+	if (dw_cur_count(c, n, elem, cap) != DW_OK) {
+		uint32_t fit = (uint32_t)(dw_cur_left(c) / elem);
+		dw_fail(&d->notes, DW_ETRUNC,
+		        "%s at offset 0x%x: declares %u entries of %zu bytes but its %u bytes hold "
+		        "only %u; reading those",
+		        what, s->rva, n, elem, s->size, fit);
+		*out = fit;
+		return DW_ETRUNC;
+	}
+	*out = n;
+	return DW_OK;
+}
+
+typedef struct pending {
+	dw_md_memory_range r;
+	size_t             seq; // input order, for a stable sort
+} pending;
+
+static int
+cmp_pending(const void *a, const void *b)
+{
+	const pending *x = a, *y = b;
+	if (x->r.start != y->r.start)
+		return x->r.start < y->r.start ? -1 : 1;
+	return x->seq < y->seq ? -1 : (x->seq > y->seq);
+}
+
+// add_range checks one descriptor's bytes against the file, clips what lies
+// past its end or past the top of the address space, and appends it.
+static void
+add_range(dw_dump *d, pending *p, size_t *n, const char *what, size_t i, uint64_t start,
+          uint64_t size, uint64_t file_off)
+{
+	if (size == 0)
+		return;
+	uint64_t avail = file_off >= d->file.len ? 0 : d->file.len - file_off;
+	if (size > avail) {
+		dw_fail(&d->notes, DW_ETRUNC,
+		        "%s range %zu (0x%llx, %llu bytes at offset 0x%llx) extends past end of file; "
+		        "keeping %llu bytes",
+		        what, i, (unsigned long long)start, (unsigned long long)size,
+		        (unsigned long long)file_off, (unsigned long long)avail);
+		size = avail;
+	}
+	if (size > UINT64_MAX - start) {
+		dw_fail(&d->notes, DW_ECORRUPT,
+		        "%s range %zu at 0x%llx with %llu bytes wraps past the top of the address "
+		        "space; clipped",
+		        what, i, (unsigned long long)start, (unsigned long long)size);
+		size = UINT64_MAX - start;
+	}
+	if (size == 0)
+		return;
+	p[*n].r.start    = start;
+	p[*n].r.size     = size;
+	p[*n].r.file_off = file_off;
+	p[*n].seq        = *n;
+	(*n)++;
+}
+
+dw_err
+dw_dump__parse_memory(dw_dump *d)
+{
+	dw_cur              ml, m64;
+	const dw_md_stream *s   = dw_dump__stream(d, DW_MD_STREAM_MEMORY_LIST, &ml);
+	const dw_md_stream *s64 = dw_dump__stream(d, DW_MD_STREAM_MEMORY64_LIST, &m64);
+	uint32_t            n32 = 0;
+	uint64_t            n64 = 0, base64 = 0;
+	dw_err              rv;
+
+	if (s != NULL) {
+		rv = dw_dump__list_count(d, s, &ml, MD_MEMORY_DESCRIPTOR_SIZE, DW_MAX_MEMORY_RANGES,
+		                         "MemoryListStream", &n32);
+		if (rv != DW_OK)
+			dw_dump__mark(d, s, DW_MD_STREAM_MALFORMED);
+	}
+	if (s64 != NULL) {
+		n64    = dw_cur_u64le(&m64);
+		base64 = dw_cur_u64le(&m64);
+		if (m64.err != DW_OK) {
+			dw_fail(&d->notes, DW_ETRUNC,
+			        "Memory64ListStream at offset 0x%x: %u bytes, shorter than its %d-byte "
+			        "header; stream ignored",
+			        s64->rva, s64->size, MD_MEMORY64_LIST_HEADER);
+			dw_dump__mark(d, s64, DW_MD_STREAM_MALFORMED);
+			n64 = 0;
+		} else if ((rv = dw_cur_count(&m64, n64, MD_MEMORY_DESCRIPTOR64_SIZE,
+		                              DW_MAX_MEMORY_RANGES)) != DW_OK) {
+			if (rv == DW_ELIMIT) {
+				dw_fail(&d->notes, DW_ELIMIT,
+				        "Memory64ListStream at offset 0x%x: %llu ranges, more than the limit "
+				        "of %u; stream ignored",
+				        s64->rva, (unsigned long long)n64, (unsigned)DW_MAX_MEMORY_RANGES);
+				n64 = 0;
+			} else {
+				uint64_t fit = dw_cur_left(&m64) / MD_MEMORY_DESCRIPTOR64_SIZE;
+				dw_fail(&d->notes, DW_ETRUNC,
+				        "Memory64ListStream at offset 0x%x: declares %llu ranges but its %u "
+				        "bytes hold only %llu; reading those",
+				        s64->rva, (unsigned long long)n64, s64->size, (unsigned long long)fit);
+				n64 = fit;
+			}
+			dw_dump__mark(d, s64, DW_MD_STREAM_MALFORMED);
+		}
+	}
+	if (n32 == 0 && n64 == 0)
+		return DW_OK;
+
+	pending *p = malloc(((size_t)n32 + (size_t)n64) * sizeof(*p));
+	if (p == NULL)
+		return DW_ENOMEM;
+	size_t n = 0;
+	for (uint32_t i = 0; i < n32; i++) {
+		uint64_t start = dw_cur_u64le(&ml);
+		uint32_t size  = dw_cur_u32le(&ml);
+		uint32_t rva   = dw_cur_u32le(&ml);
+		add_range(d, p, &n, "MemoryListStream", i, start, size, rva);
+	}
+	// Memory64 data is contiguous from BaseRva; the offsets are running sums
+	// that a hostile file can overflow, so stop at the first one that does.
+	uint64_t off = base64;
+	for (uint64_t i = 0; i < n64; i++) {
+		uint64_t start = dw_cur_u64le(&m64);
+		uint64_t size  = dw_cur_u64le(&m64);
+		if (off > d->file.len) {
+			dw_fail(&d->notes, DW_ETRUNC,
+			        "Memory64ListStream: range %llu and later (of %llu) start past end of "
+			        "file at offset 0x%llx; dropped",
+			        (unsigned long long)i, (unsigned long long)n64, (unsigned long long)off);
+			dw_dump__mark(d, s64, DW_MD_STREAM_MALFORMED);
+			break;
+		}
+		add_range(d, p, &n, "Memory64ListStream", (size_t)i, start, size, off);
+		off = size > UINT64_MAX - off ? UINT64_MAX : off + size;
+	}
+
+	qsort(p, n, sizeof(*p), cmp_pending);
+
+	d->memory = dw_arena_array(&d->arena, n ? n : 1, sizeof(*d->memory));
+	if (d->memory == NULL) {
+		free(p);
+		return DW_ENOMEM;
+	}
+	// Folklore: overlapping ranges. Dumps that carry both lists, or writers
+	// that add a thread's stack twice, give ranges that overlap (lldb's
+	// regions-memlist.dmp tests exactly this). Memory has one value per
+	// address, so the earlier range (by start, then file order) keeps the
+	// shared bytes and the later one is trimmed to what it adds.
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++) {
+		dw_md_memory_range r = p[i].r;
+		if (m > 0) {
+			const dw_md_memory_range *prev = &d->memory[m - 1];
+			uint64_t                  pend = prev->start + prev->size;
+			if (r.start < pend) {
+				uint64_t end = r.start + r.size;
+				dw_fail(&d->notes, DW_ECORRUPT,
+				        "memory range 0x%llx-0x%llx overlaps range 0x%llx-0x%llx; the "
+				        "overlapping bytes of the later one are ignored",
+				        (unsigned long long)r.start, (unsigned long long)end,
+				        (unsigned long long)prev->start, (unsigned long long)pend);
+				if (end <= pend)
+					continue;
+				r.file_off += pend - r.start;
+				r.size = end - pend;
+				r.start = pend;
+			}
+		}
+		d->memory[m++] = r;
+	}
+	d->memory_count = m;
+	free(p);
+	return DW_OK;
+}
+
+// find_range returns the index of the range holding addr, or SIZE_MAX.
+static size_t
+find_range(const dw_dump *d, uint64_t addr)
+{
+	size_t lo = 0, hi = d->memory_count;
+	while (lo < hi) { // first range with start > addr
+		size_t mid = lo + (hi - lo) / 2;
+		if (d->memory[mid].start <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return SIZE_MAX;
+	const dw_md_memory_range *r = &d->memory[lo - 1];
+	return addr - r->start < r->size ? lo - 1 : SIZE_MAX;
+}
+
+const uint8_t *
+dw_dump_memory_at(const dw_dump *d, uint64_t addr, size_t *avail)
+{
+	*avail   = 0;
+	size_t i = find_range(d, addr);
+	if (i == SIZE_MAX)
+		return NULL;
+	const dw_md_memory_range *r = &d->memory[i];
+	uint64_t                  k = addr - r->start, left = r->size - k;
+	if (left > SIZE_MAX)
+		left = SIZE_MAX;
+	dw_cur w;
+	if (dw_cur_window(&w, &d->file, r->file_off + k, left) != DW_OK)
+		return NULL; // ranges were clipped to the file at parse time
+	*avail = (size_t)left;
+	return w.base;
+}
+
+dw_err
+dw_dump_read(const dw_dump *d, uint64_t addr, void *buf, size_t len, size_t *got)
+{
+	uint8_t *out  = buf;
+	size_t   done = 0;
+	if (got != NULL)
+		*got = 0;
+	while (done < len) {
+		if (addr + done < addr) // wrapped past the top of the address space
+			break;
+		size_t         avail;
+		const uint8_t *p = dw_dump_memory_at(d, addr + done, &avail);
+		if (p == NULL)
+			break;
+		size_t take = avail < len - done ? avail : len - done;
+		memcpy(out + done, p, take);
+		done += take;
+	}
+	if (got != NULL)
+		*got = done;
+	return done == len ? DW_OK : DW_ENOTFOUND;
+}
