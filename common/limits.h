@@ -60,4 +60,31 @@
 // tens of GiB; mapping costs address space only.
 #define DW_MAX_FILE_BYTES ((unsigned long long)1 << 40)
 
+// ---- PDB (symbols/msf.c, symbols/pdb*.c) ----
+// Streams in one MSF directory. DBI names module streams with 16-bit numbers,
+// so a PDB cannot usefully hold more than 65536; the largest real PDBs
+// (Chromium, ~4 GiB) have ~30k.
+#define DW_MAX_MSF_STREAMS 65536
+// Entries in the PDB info stream's named-stream map (/names, /LinkInfo,
+// /src/headerblock, /src/files/... for every embedded source). Real PDBs
+// hold a handful, or one per embedded source file.
+#define DW_MAX_PDB_NAMED_STREAMS 65536
+// Modules (object files) in DBI. Chromium links ~60k objects; the module
+// index in a section contribution is 16-bit.
+#define DW_MAX_PDB_MODULES 65536
+// Section contributions: one per COMDAT or section piece of every object,
+// a few hundred thousand in the largest binaries.
+#define DW_MAX_PDB_CONTRIBS (1u << 24)
+// PE sections (IMAGE_FILE_HEADER.NumberOfSections is 16-bit; ~96 in practice)
+// and section-map entries.
+#define DW_MAX_PDB_SECTIONS 65536
+// Source-file references in DBI file info, summed over modules.
+#define DW_MAX_PDB_FILE_REFS (1u << 24)
+// FPO, frame-data and OMAP entries, publics, procedures, line records: each at
+// most one per few bytes of code; 16M entries covers a 100 MB text section.
+#define DW_MAX_PDB_RECORDS (1u << 24)
+// Lexical nesting of S_BLOCK32 / S_INLINESITE scopes inside one procedure.
+// Real code nests a few dozen deep; a crafted stream must not recurse forever.
+#define DW_MAX_PDB_SCOPE_DEPTH 256
+
 #endif
