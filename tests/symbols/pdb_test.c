@@ -392,7 +392,8 @@ check_publics(const char *name)
 		ours[i].off  = pubs[i].offset;
 	}
 	qsort(ref, nref, sizeof(*ref), pub_cmp);
-	qsort(ours, n, sizeof(*ours), pub_cmp);
+	if (n > 1)
+		qsort(ours, n, sizeof(*ours), pub_cmp);
 	cr_expect_eq(n, nref, "%s: %zu publics, llvm-pdbutil %zu", file, n, nref);
 	size_t same = 0;
 	for (size_t i = 0; i < n && i < nref; i++)
@@ -611,10 +612,17 @@ set_add(strset *s, char *str)
 	s->items[s->n++] = str;
 }
 
+static void
+set_sort(strset *s)
+{
+	if (s->n > 1)
+		qsort(s->items, s->n, sizeof(char *), str_cmp);
+}
+
 static bool
 set_has(const strset *s, const char *str)
 {
-	return bsearch(&str, s->items, s->n, sizeof(char *), str_cmp) != NULL;
+	return s->n && bsearch(&str, s->items, s->n, sizeof(char *), str_cmp) != NULL;
 }
 
 static void
@@ -705,9 +713,9 @@ compare_sym(const char *name, const char *symfile, double want_func, double want
 		         f->program != NULL, f->program ? f->program : "0");
 		set_add(&wins, squeeze(buf));
 	}
-	qsort(funcs.items, funcs.n, sizeof(char *), str_cmp);
-	qsort(lines.items, lines.n, sizeof(char *), str_cmp);
-	qsort(wins.items, wins.n, sizeof(char *), str_cmp);
+	set_sort(&funcs);
+	set_sort(&lines);
+	set_sort(&wins);
 
 	size_t f_ok = 0, l_ok = 0, w_ok = 0;
 	for (size_t i = 0; i < ref.nfuncs; i++) {
