@@ -87,4 +87,29 @@
 // Real code nests a few dozen deep; a crafted stream must not recurse forever.
 #define DW_MAX_PDB_SCOPE_DEPTH 256
 
+// ---- PE (symbols/pe*.c) ----
+// Sections in one image. NumberOfSections is 16-bit; the loader refuses more
+// than 96, linkers emit a few dozen.
+#define DW_MAX_PE_SECTIONS 4096
+// Exported functions and names. Ordinals are 16-bit; the largest system DLLs
+// (ntdll, mfc) export a few thousand.
+#define DW_MAX_PE_EXPORTS 65536
+// Entries in the debug directory: real images carry 1-10 (CodeView, POGO,
+// VC_FEATURE, ILTCG, REPRO, ...).
+#define DW_MAX_PE_DEBUG_ENTRIES 1024
+// RUNTIME_FUNCTIONs in .pdata: one per function or fragment; a 100 MB
+// text section has ~1M.
+#define DW_MAX_PE_FUNCTIONS (1u << 22)
+// Chained UNWIND_INFO records followed from one function. Compilers chain one
+// or two deep (shrink-wrapped fragments); a crafted chain must end.
+#define DW_MAX_PE_UNWIND_CHAIN 32
+// Entries in one resource directory level, and bytes of a version resource
+// (real ones are 1-4 KiB) and strings in its StringFileInfo table.
+#define DW_MAX_PE_RESOURCE_ENTRIES 65536
+#define DW_MAX_PE_VERSION_BYTES 65536
+#define DW_MAX_PE_VERSION_STRINGS 256
+// Bytes of one name read from an image (export, forwarder, section-free
+// strings). Symbol names beyond 4 KiB are truncated garbage or an attack.
+#define DW_MAX_PE_NAME_BYTES 4096
+
 #endif
