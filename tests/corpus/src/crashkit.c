@@ -33,7 +33,7 @@ static int g_nthreads;
 static const char *g_patterns[CK_MAX_LIST], *g_not_patterns[CK_MAX_LIST], *g_notes[CK_MAX_LIST];
 static int g_npatterns, g_nnot_patterns, g_nnotes;
 static const char *g_fact_keys[CK_MAX_LIST];
-static char g_fact_vals[CK_MAX_LIST][96];
+static char g_fact_vals[CK_MAX_LIST][512];
 static int g_nfacts;
 
 // The document is built in one static buffer: the filter may run with
@@ -287,7 +287,7 @@ static DWORD dump_type(void)
 {
 	// What a careful crash reporter asks for; the README records which of
 	// these Wine honours.
-	DWORD t = MiniDumpWithHandleData | MiniDumpWithUnloadedModules | MiniDumpWithProcessThreadData |
+	DWORD t = MiniDumpWithDataSegs | MiniDumpWithHandleData | MiniDumpWithUnloadedModules | MiniDumpWithProcessThreadData |
 	          MiniDumpWithFullMemoryInfo | MiniDumpWithThreadInfo;
 	if (g_full)
 		t |= MiniDumpWithFullMemory;
