@@ -699,6 +699,62 @@ Test(walker_dump, trims_overlapping_memory_ranges_and_notes_it)
 	dws_dump_fini(&s);
 }
 
+// Ranges written in several ascending runs (as Wine writes them) and in an
+// order with a long reversed tail must come out sorted with every byte where
+// its address says. Each range's bytes hold its index, so a misplaced range
+// shows as a wrong byte at a known address.
+static void
+check_sorted_ranges(const uint32_t *order, size_t n)
+{
+	dws_dump s;
+	dws_dump_init(&s, 2, 0, 0);
+	uint32_t rva[64];
+	for (size_t i = 0; i < n; i++) {
+		uint8_t fill[8];
+		memset(fill, (int)i, sizeof(fill));
+		rva[i] = dws_blob(&s, fill, sizeof(fill));
+	}
+	dws_stream_begin(&s, T_MEMORY_LIST);
+	dws_u32(&s.b, (uint32_t)n);
+	for (size_t k = 0; k < n; k++) {
+		uint32_t i = order[k];
+		dws_u64(&s.b, 0x10000 + 0x100 * (uint64_t)i); // range i lives at 0x10000 + 0x100*i
+		dws_u32(&s.b, 8);
+		dws_u32(&s.b, rva[i]);
+	}
+	dws_stream_end(&s);
+	dw_dump                  *d = open_synth(&s);
+	size_t                    got;
+	const dw_md_memory_range *m = dw_dump_memory(d, &got);
+	cr_assert_eq(got, n);
+	for (size_t i = 0; i < n; i++) {
+		cr_assert_eq(m[i].start, 0x10000 + 0x100 * (uint64_t)i, "range %zu out of place", i);
+		uint8_t b = 0xff;
+		cr_assert_eq(dw_dump_read(d, 0x10000 + 0x100 * (uint64_t)i + 7, &b, 1, NULL), DW_OK);
+		cr_assert_eq(b, (uint8_t)i);
+	}
+	cr_assert_eq(count_errors(d), 0);
+	dw_dump_free(d);
+	dws_dump_fini(&s);
+}
+
+Test(walker_dump, sorts_memory_ranges_written_in_runs)
+{
+	// Three ascending runs: 5..9, 0..4, 10..12 (two descents).
+	static const uint32_t runs[] = {5, 6, 7, 8, 9, 0, 1, 2, 3, 4, 10, 11, 12};
+	check_sorted_ranges(runs, sizeof(runs) / sizeof(runs[0]));
+	// Fully reversed: every element its own run.
+	uint32_t rev[40];
+	for (uint32_t i = 0; i < 40; i++)
+		rev[i] = 39 - i;
+	check_sorted_ranges(rev, 40);
+	// Interleaved halves: few descents but many inversions.
+	uint32_t inter[33];
+	for (uint32_t i = 0; i < 33; i++)
+		inter[i] = i < 17 ? 2 * i : 2 * (i - 17) + 1;
+	check_sorted_ranges(inter, 33);
+}
+
 Test(walker_dump, clips_memory64_data_past_eof)
 {
 	dws_dump s;
