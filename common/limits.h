@@ -51,6 +51,15 @@
 // longer line is counted as bad rather than copied into the arena.
 #define DW_MAX_SYM_LINE_BYTES (1u << 20)
 
+// MSVC name undecoration (symbols/undecorate.c). MSVC itself truncates
+// decorated names at 4 KiB (longer ones become ??@<md5>@), so 64 KiB of input
+// or of any intermediate string is generous; nesting deeper than 64 types is
+// never produced by real code; the scratch ceiling bounds back-reference
+// blowup (each level may repeat the text before it) to a few MiB of work.
+#define DW_MAX_UNDNAME_BYTES 65536
+#define DW_MAX_UNDNAME_DEPTH 64
+#define DW_MAX_UNDNAME_SCRATCH ((size_t)4 << 20)
+
 // Arena: hard ceiling on what one parse may allocate. A minidump's parse
 // results are a fraction of the file; 1 GiB stops a crafted count from
 // turning a small file into a large allocation.
