@@ -346,7 +346,8 @@ read_lines(mod_ctx *m, dw_cur *c)
 	}
 	raw_line *rl = raw.items;
 	size_t    rn = raw.n;
-	qsort(rl, rn, sizeof(*rl), raw_cmp);
+	if (rn > 1)
+		qsort(rl, rn, sizeof(*rl), raw_cmp);
 	for (size_t i = 0; i < rn; i++) {
 		// Several lines at one offset (a function's opening brace and its
 		// first statement, say): all but the last get size 0, as DIA and
