@@ -37,6 +37,14 @@
 #define DW_MAX_TOKENS 4096
 // Crashpad annotation dictionary entries and module links.
 #define DW_MAX_ANNOTATIONS 65536
+// Bytes of one CommentStreamA/W kept. Comments are a line or a paragraph a
+// tool or person wrote; 1 MiB keeps any real one and stops a huge stream
+// from being copied whole into the arena.
+#define DW_MAX_COMMENT_BYTES (1u << 20)
+// UTF-16 bytes of handle type and object names converted per HandleData
+// stream. 302 real handles use ~20 KiB; 16M descriptors may each name a
+// 64 KiB string, so the total is capped, and later names are left out.
+#define DW_MAX_HANDLE_NAME_BYTES (64u << 20)
 // ExceptionInformation has 15 slots by definition (EXCEPTION_MAXIMUM_PARAMETERS).
 #define DW_MD_EXCEPTION_MAX_PARAMS 15
 // Nested exception records followed through ExceptionRecord pointers.
