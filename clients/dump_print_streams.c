@@ -942,7 +942,7 @@ dwc_dump_print_other_streams_json(dwc_json *j, const dw_dump *d)
 	}
 
 	const dw_md_assertion *a = dw_md_streams_assertion(s);
-	dwc_json_key(j, "assertion");
+	dwc_json_key(j, "breakpad_assertion");
 	if (a != NULL) {
 		dwc_json_begin_object(j);
 		dwc_json_kv_string(j, "expression", a->expression);
