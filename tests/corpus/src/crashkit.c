@@ -32,6 +32,8 @@ static struct ck_thread_info g_threads[CK_MAX_THREADS];
 static int g_nthreads;
 static const char *g_patterns[CK_MAX_LIST], *g_not_patterns[CK_MAX_LIST], *g_notes[CK_MAX_LIST];
 static int g_npatterns, g_nnot_patterns, g_nnotes;
+static const char *g_needs[CK_MAX_LIST][2];
+static int g_nneeds;
 static const char *g_fact_keys[CK_MAX_LIST];
 static char g_fact_vals[CK_MAX_LIST][512];
 static int g_nfacts;
@@ -158,6 +160,20 @@ void ck_not_pattern(const char *name)
 {
 	if (g_nnot_patterns < CK_MAX_LIST)
 		g_not_patterns[g_nnot_patterns++] = name;
+}
+
+void ck_pattern_needs(const char *name, const char *missing)
+{
+	if (g_nneeds < CK_MAX_LIST) {
+		g_needs[g_nneeds][0] = name;
+		g_needs[g_nneeds][1] = missing;
+		g_nneeds++;
+	}
+}
+
+int ck_is_full(void)
+{
+	return g_full;
 }
 
 void ck_note(const char *text)
@@ -330,6 +346,11 @@ static void write_expected(EXCEPTION_POINTERS *ep, DWORD tid, const char *dump_n
 	out("\n  ]");
 	out_strings("patterns", g_patterns, g_npatterns);
 	out_strings("not_patterns", g_not_patterns, g_nnot_patterns);
+	out(",\n  \"patterns_not_visible\": [");
+	for (int i = 0; i < g_nneeds; i++)
+		out("%s{\"pattern\": \"%s\", \"missing\": \"%s\"}", i ? ", " : "", g_needs[i][0],
+		    g_needs[i][1]);
+	out("]");
 	out_strings("notes", g_notes, g_nnotes);
 	for (int i = 0; i < g_nfacts; i++)
 		out(",\n  \"%s\": %s", g_fact_keys[i], g_fact_vals[i]);

@@ -40,6 +40,15 @@ void ck_thread_via(DWORD tid, const char *via);
 
 void ck_pattern(const char *name);
 void ck_not_pattern(const char *name);
+
+// ck_pattern_needs names a pattern that is true of the program but that
+// this dump cannot show, and what evidence is missing ("HandleData
+// stream, which Wine does not write"). Detectors must not report it from
+// this dump; they may say what they would need.
+void ck_pattern_needs(const char *name, const char *missing);
+
+// ck_is_full says whether this run writes a full-memory dump.
+int ck_is_full(void);
 void ck_note(const char *text);
 
 // ck_fact adds a top-level member with an already-formatted JSON value.

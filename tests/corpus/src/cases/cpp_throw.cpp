@@ -26,8 +26,16 @@ CK_NOINLINE static int load_settings(void)
 int main(void)
 {
 	ck_init(CASE);
+#ifdef _WIN64
 	ck_thread(GetCurrentThreadId(), "faulting", CASE ".exe!ck_on_abort", CASE ".exe!parse_port",
 	          CASE ".exe!load_settings", CASE ".exe!main", (const char *)NULL);
+#else
+	// x86 RtlCaptureContext describes its caller's caller (it follows
+	// EBP), so the captured context starts in msvcrt's raise(), above
+	// ck_on_abort.
+	ck_thread(GetCurrentThreadId(), "faulting", CASE ".exe!parse_port", CASE ".exe!load_settings",
+	          CASE ".exe!main", (const char *)NULL);
+#endif
 	ck_thread_via(GetCurrentThreadId(), "abort");
 	ck_thread_via(GetCurrentThreadId(), "__cxa_throw");
 	ck_fact("thrown_type", "\"std::invalid_argument\"");

@@ -64,7 +64,12 @@ int main(void)
 	ck_fact("cs_ledger", buf);
 	ck_note("cs_* OwningThread in memory should equal the owner listed here; with a normal dump "
 	        "the sections live in the EXE's .bss, which only a full dump is sure to contain");
-	ck_pattern("Deadlock (Critical Sections)");
+	if (ck_is_full())
+		ck_pattern("Deadlock (Critical Sections)");
+	else
+		ck_pattern_needs("Deadlock (Critical Sections)",
+		                 "memory of the critical sections (in the EXE's .data/.bss): only the "
+		                 "full dump has it; Wine ignores MiniDumpWithDataSegs");
 	ck_pattern("Wait Chain (Critical Sections)");
 	ck_pattern("Blocked Thread (Software)");
 	ck_pattern("Manual Dump (Process)");
