@@ -24,6 +24,7 @@ dw_arena_init(dw_arena *a, size_t max)
 	a->head = NULL;
 	a->used = 0;
 	a->max  = max ? max : DW_MAX_ARENA_BYTES;
+	a->over_ceiling = false;
 }
 
 void
@@ -44,8 +45,10 @@ dw_arena_alloc(dw_arena *a, size_t size)
 {
 	if (size == 0)
 		size = 1;
-	if (size > a->max - a->used || size > SIZE_MAX - ARENA_ALIGN)
+	if (size > a->max - a->used || size > SIZE_MAX - ARENA_ALIGN) {
+		a->over_ceiling = true;
 		return NULL;
+	}
 	size_t          need = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
 	dw_arena_chunk *c    = a->head;
 	if (c == NULL || c->size - c->off < need) {
@@ -70,8 +73,10 @@ dw_arena_alloc(dw_arena *a, size_t size)
 void *
 dw_arena_array(dw_arena *a, size_t n, size_t size)
 {
-	if (size != 0 && n > SIZE_MAX / size)
+	if (size != 0 && n > SIZE_MAX / size) {
+		a->over_ceiling = true;
 		return NULL;
+	}
 	return dw_arena_alloc(a, n * size);
 }
 

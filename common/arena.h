@@ -9,6 +9,7 @@
 #define DW_COMMON_ARENA_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,6 +19,7 @@ typedef struct dw_arena {
 	dw_arena_chunk *head;    // newest chunk; allocations come from its tail
 	size_t          used;    // bytes handed out, for statistics and the cap
 	size_t          max;     // ceiling on `used` (DW_MAX_ARENA_BYTES by default)
+	bool            over_ceiling; // an allocation was refused by `max`, not by malloc
 } dw_arena;
 
 // dw_arena_init prepares an empty arena in caller storage with ceiling `max`

@@ -338,12 +338,12 @@ fail:
 }
 
 static dw_dump *
-dump_new(void)
+dump_new(size_t budget)
 {
 	dw_dump *d = calloc(1, sizeof(*d));
 	if (d == NULL)
 		return NULL;
-	dw_arena_init(&d->arena, 0);
+	dw_arena_init(&d->arena, budget);
 	dw_notes_init(&d->notes);
 	return d;
 }
@@ -351,8 +351,15 @@ dump_new(void)
 dw_err
 dw_dump_open_buffer(dw_dump **out, const uint8_t *data, size_t len, dw_notes *notes)
 {
+	return dw_dump_open_buffer_budget(out, data, len, 0, notes);
+}
+
+dw_err
+dw_dump_open_buffer_budget(dw_dump **out, const uint8_t *data, size_t len, size_t budget,
+                           dw_notes *notes)
+{
 	*out       = NULL;
-	dw_dump *d = dump_new();
+	dw_dump *d = dump_new(budget);
 	if (d == NULL)
 		return DW_ENOMEM;
 	dw_cur_init(&d->file, data, len);
@@ -363,7 +370,7 @@ dw_err
 dw_dump_open_file(dw_dump **out, const char *path, dw_notes *notes)
 {
 	*out       = NULL;
-	dw_dump *d = dump_new();
+	dw_dump *d = dump_new(0);
 	if (d == NULL)
 		return DW_ENOMEM;
 	const char *why = NULL;

@@ -252,6 +252,13 @@ typedef struct dw_md_exception {
 // fail the open: they are in dw_dump_notes().
 dw_err dw_dump_open_buffer(dw_dump **out, const uint8_t *data, size_t len, dw_notes *notes);
 
+// dw_dump_open_buffer_budget is dw_dump_open_buffer with a ceiling on the
+// memory its parse results may take (0: DW_MAX_ARENA_BYTES). A stream whose
+// records would pass the ceiling is skipped with a DW_ELIMIT note; the rest
+// of the dump is still read. The daemon gives each job its own budget.
+dw_err dw_dump_open_buffer_budget(dw_dump **out, const uint8_t *data, size_t len, size_t budget,
+                                  dw_notes *notes);
+
 // dw_dump_open_file maps `path` and parses it; the dump owns the mapping.
 dw_err dw_dump_open_file(dw_dump **out, const char *path, dw_notes *notes);
 

@@ -608,17 +608,41 @@ dw_dump__parse_other_streams(dw_dump *d)
 	if (o == NULL)
 		return DW_ENOMEM;
 	d->other = o;
-	dw_err rv;
-	if ((rv = parse_misc_info(d, o)) != DW_OK || (rv = parse_thread_infos(d, o)) != DW_OK ||
-	    (rv = parse_thread_names(d, o)) != DW_OK ||
-	    (rv = dw_streams__parse_handles(d, o)) != DW_OK ||
-	    (rv = parse_memory_infos(d, o)) != DW_OK || (rv = parse_comments(d, o)) != DW_OK ||
-	    (rv = dw_streams__parse_function_tables(d, o)) != DW_OK ||
-	    (rv = parse_system_memory_info(d, o)) != DW_OK ||
-	    (rv = parse_vm_counters(d, o)) != DW_OK || (rv = parse_tokens(d, o)) != DW_OK ||
-	    (rv = dw_streams__parse_breakpad(d, o)) != DW_OK ||
-	    (rv = dw_streams__parse_crashpad(d, o)) != DW_OK)
+	static const struct {
+		dw_err (*parse)(dw_dump *, dw_md_streams *);
+		const char *what;
+	} parsers[] = {
+	    {parse_misc_info, "MiscInfoStream"},
+	    {parse_thread_infos, "ThreadInfoListStream"},
+	    {parse_thread_names, "ThreadNamesStream"},
+	    {dw_streams__parse_handles, "HandleDataStream"},
+	    {parse_memory_infos, "MemoryInfoListStream"},
+	    {parse_comments, "comment streams"},
+	    {dw_streams__parse_function_tables, "FunctionTableStream"},
+	    {parse_system_memory_info, "SystemMemoryInfoStream"},
+	    {parse_vm_counters, "ProcessVmCountersStream"},
+	    {parse_tokens, "TokenStream"},
+	    {dw_streams__parse_breakpad, "Breakpad streams"},
+	    {dw_streams__parse_crashpad, "CrashpadInfoStream"},
+	};
+	for (size_t i = 0; i < sizeof(parsers) / sizeof(parsers[0]); i++) {
+		d->arena.over_ceiling = false;
+		dw_err rv             = parsers[i].parse(d, o);
+		if (rv == DW_OK)
+			continue;
+		// Folklore: a stream whose records alone pass the parse budget
+		// (16M handle descriptors are 512 MiB of file and 1 GiB parsed) is
+		// a limit on that stream, not a reason to lose the whole dump.
+		// Each parser publishes its records only on success, so skipping
+		// leaves its accessors empty.
+		if (rv == DW_ENOMEM && d->arena.over_ceiling) {
+			dw_fail(&d->notes, DW_ELIMIT,
+			        "%s: parsed records would pass the %zu-byte parse budget; stream skipped",
+			        parsers[i].what, d->arena.max);
+			continue;
+		}
 		return rv;
+	}
 	return DW_OK;
 }
 

@@ -333,7 +333,9 @@ dw_streams__parse_handles(dw_dump *d, dw_md_streams *o)
 	out->handles = h;
 	out->count   = n;
 	o->handles   = out;
-	return count_types(d, o);
+	if ((rv = count_types(d, o)) != DW_OK)
+		o->handles = NULL; // all or nothing: counts without handles would mislead
+	return rv;
 }
 
 const dw_md_handle_data *

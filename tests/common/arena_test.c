@@ -41,7 +41,9 @@ Test(common_arena, ceiling_refuses_instead_of_growing)
 	dw_arena a;
 	dw_arena_init(&a, 1000);
 	cr_assert_not_null(dw_arena_alloc(&a, 512));
+	cr_assert(!a.over_ceiling);
 	cr_assert_null(dw_arena_alloc(&a, 512), "512+512 rounds past the 1000-byte ceiling");
+	cr_assert(a.over_ceiling, "the refusal is attributed to the ceiling, not to malloc");
 	cr_assert_not_null(dw_arena_alloc(&a, 100));
 	dw_arena_fini(&a);
 }

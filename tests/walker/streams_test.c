@@ -1479,3 +1479,62 @@ Test(walker_streams_corpus, every_real_dump_reads_its_other_streams_cleanly)
 		dw_dump_free(d);
 	}
 }
+
+// A HandleData stream whose parsed records pass the job's parse budget is
+// skipped with a limit note, and the streams parsed after it still are.
+// 3000 v1 descriptors take 96 KB of file and 3000 * sizeof(dw_md_handle)
+// (64 bytes) = 192 KB parsed, against a 128 KB budget.
+Test(walker_streams, handle_data_over_parse_budget_is_skipped_not_fatal)
+{
+	dws_dump s;
+	dws_dump_init(&s, 4, 0, 0);
+	dws_stream_begin(&s, 12); // HandleDataStream
+	dws_u32(&s.b, 16);        // SizeOfHeader
+	dws_u32(&s.b, 32);        // SizeOfDescriptor (v1)
+	dws_u32(&s.b, 3000);      // NumberOfDescriptors
+	dws_u32(&s.b, 0);         // Reserved
+	for (uint32_t i = 0; i < 3000; i++) {
+		dws_u64(&s.b, 4 * (uint64_t)i + 4); // Handle
+		dws_u32(&s.b, 0);                   // TypeNameRva
+		dws_u32(&s.b, 0);                   // ObjectNameRva
+		dws_zeros(&s.b, 16);                // Attributes..PointerCount
+	}
+	dws_stream_end(&s);
+	dws_stream_begin(&s, 16); // MemoryInfoListStream, parsed after HandleData
+	dws_u32(&s.b, 16);        // SizeOfHeader
+	dws_u32(&s.b, 48);        // SizeOfEntry
+	dws_u64(&s.b, 1);         // NumberOfEntries
+	dws_u64(&s.b, 0x10000);   // BaseAddress
+	dws_u64(&s.b, 0x10000);   // AllocationBase
+	dws_u32(&s.b, 4);         // AllocationProtect
+	dws_u32(&s.b, 0);
+	dws_u64(&s.b, 0x2000);    // RegionSize
+	dws_u32(&s.b, 0x1000);    // State: MEM_COMMIT
+	dws_u32(&s.b, 4);         // Protect
+	dws_u32(&s.b, 0x20000);   // Type: MEM_PRIVATE
+	dws_u32(&s.b, 0);
+	dws_stream_end(&s);
+	size_t         len;
+	const uint8_t *p = dws_dump_finish(&s, &len);
+
+	dw_dump *d = NULL;
+	cr_assert_eq(dw_dump_open_buffer_budget(&d, p, len, 128 * 1024, NULL), DW_OK);
+	const dw_md_streams *o = dw_dump_other_streams(d);
+	cr_assert_null(dw_md_streams_handle_data(o));
+	size_t n = 0;
+	cr_assert_not_null(dw_md_streams_memory_infos(o, &n));
+	cr_assert_eq(n, 1);
+	const dw_notes *notes = dw_dump_notes(d);
+	bool            found = false;
+	for (size_t i = 0; i < notes->count; i++)
+		found |= notes->items[i].code == DW_ELIMIT &&
+		         strstr(notes->items[i].text, "HandleDataStream") != NULL;
+	cr_assert(found, "expected a DW_ELIMIT note naming HandleDataStream");
+	dw_dump_free(d);
+
+	// With the default budget the same dump reads all 3000 handles.
+	cr_assert_eq(dw_dump_open_buffer(&d, p, len, NULL), DW_OK);
+	cr_assert_eq(dw_md_streams_handle_data(dw_dump_other_streams(d))->count, 3000);
+	dw_dump_free(d);
+	dws_dump_fini(&s);
+}
