@@ -26,28 +26,30 @@
 // Cases the corpus must hold; losing one should fail loudly, not shrink
 // the test silently. message_box is x64 only (no display for 32-bit Wine).
 static const char *const k_cases[] = {
-	"null_read",      "null_write",     "null_call",        "wild_write",   "div_zero",
-	"stack_overflow", "fast_fail",      "manual_dump",      "handle_leak",  "deadlock",
-	"blocked_waits",  "many_threads",   "hidden_exception", "heap_double_free", "heap_corrupt",
-	"cpp_throw",      "deep_fp",        "deep_opt",         "message_box",
+    "null_read",      "null_write",   "null_call",        "wild_write",       "div_zero",
+    "stack_overflow", "fast_fail",    "manual_dump",      "handle_leak",      "deadlock",
+    "blocked_waits",  "many_threads", "hidden_exception", "heap_double_free", "heap_corrupt",
+    "cpp_throw",      "deep_fp",      "deep_opt",         "message_box",
 };
 
-static const char *corpus_root(void)
+static const char *
+corpus_root(void)
 {
 	const char *r = getenv("DW_OWN_CORPUS");
 	return r && *r ? r : NULL;
 }
 
-static char *slurp(const char *path, size_t *len)
+static char *
+slurp(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return NULL;
-	char *buf = NULL;
+	char  *buf = NULL;
 	size_t cap = 0, n = 0;
 	for (;;) {
 		if (n + 4096 + 1 > cap) {
-			cap = cap ? cap * 2 : 65536;
+			cap      = cap ? cap * 2 : 65536;
 			char *nb = realloc(buf, cap);
 			if (!nb) {
 				free(buf);
@@ -70,7 +72,8 @@ static char *slurp(const char *path, size_t *len)
 
 // Returns the first character of the value of "key" at or after `from`,
 // or NULL.
-static const char *jfind(const char *from, const char *key)
+static const char *
+jfind(const char *from, const char *key)
 {
 	char pat[80];
 	snprintf(pat, sizeof pat, "\"%s\":", key);
@@ -83,7 +86,8 @@ static const char *jfind(const char *from, const char *key)
 	return p;
 }
 
-static bool jnum(const char *from, const char *key, uint64_t *out)
+static bool
+jnum(const char *from, const char *key, uint64_t *out)
 {
 	const char *p = jfind(from, key);
 	if (!p)
@@ -92,11 +96,12 @@ static bool jnum(const char *from, const char *key, uint64_t *out)
 		p++;
 	char *end;
 	errno = 0;
-	*out = strtoull(p, &end, 0);
+	*out  = strtoull(p, &end, 0);
 	return end != p && errno == 0;
 }
 
-static bool jstr(const char *from, const char *key, char *out, size_t cap)
+static bool
+jstr(const char *from, const char *key, char *out, size_t cap)
 {
 	const char *p = jfind(from, key);
 	if (!p || *p != '"')
@@ -112,16 +117,18 @@ static bool jstr(const char *from, const char *key, char *out, size_t cap)
 	return true;
 }
 
-static uint32_t le32(const uint8_t *p)
+static uint32_t
+le32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 // Reads TimeDateStamp and SizeOfImage from the committed PE file: the
 // identity a symbol server files the binary under (code id).
-static bool pe_identity(const char *path, uint32_t *timestamp, uint32_t *size_of_image)
+static bool
+pe_identity(const char *path, uint32_t *timestamp, uint32_t *size_of_image)
 {
-	size_t len;
+	size_t   len;
 	uint8_t *b = (uint8_t *)slurp(path, &len);
 	if (!b)
 		return false;
@@ -131,16 +138,17 @@ static bool pe_identity(const char *path, uint32_t *timestamp, uint32_t *size_of
 		// PE signature, then IMAGE_FILE_HEADER (20 bytes), then the optional
 		// header whose SizeOfImage sits at offset 56 in both PE32 and PE32+.
 		if (nt <= len && len - nt >= 4 + 20 + 60 && memcmp(b + nt, "PE\0\0", 4) == 0) {
-			*timestamp = le32(b + nt + 8);
+			*timestamp     = le32(b + nt + 8);
 			*size_of_image = le32(b + nt + 24 + 56);
-			ok = true;
+			ok             = true;
 		}
 	}
 	free(b);
 	return ok;
 }
 
-static const char *basename_of(const char *path)
+static const char *
+basename_of(const char *path)
 {
 	const char *s = path;
 	for (const char *p = path; *p; p++)
@@ -149,9 +157,10 @@ static const char *basename_of(const char *path)
 	return s;
 }
 
-static const dw_md_module *module_named(const dw_dump *d, const char *name)
+static const dw_md_module *
+module_named(const dw_dump *d, const char *name)
 {
-	size_t n;
+	size_t              n;
 	const dw_md_module *m = dw_dump_modules(d, &n);
 	for (size_t i = 0; i < n; i++)
 		if (strcasecmp(basename_of(m[i].name), name) == 0)
@@ -160,14 +169,14 @@ static const dw_md_module *module_named(const dw_dump *d, const char *name)
 }
 
 // Checks one dump against its expected.json; `label` names it in failures.
-static void check_dump(const char *dir, const char *dump_path, const char *json_path,
-                       const char *label)
+static void
+check_dump(const char *dir, const char *dump_path, const char *json_path, const char *label)
 {
 	char *doc = slurp(json_path, NULL);
 	cr_assert_not_null(doc, "%s: cannot read %s", label, json_path);
 
-	dw_dump *d = NULL;
-	dw_err rv = dw_dump_open_file(&d, dump_path, NULL);
+	dw_dump *d  = NULL;
+	dw_err   rv = dw_dump_open_file(&d, dump_path, NULL);
 	cr_assert_eq(rv, DW_OK, "%s: open failed: %s", label, dw_strerror(rv));
 
 	char arch[16] = "";
@@ -187,12 +196,12 @@ static void check_dump(const char *dir, const char *dump_path, const char *json_
 	if (ids && *ids == '[') {
 		const char *p = ids + 1;
 		while (*p && *p != ']') {
-			char *end;
+			char         *end;
 			unsigned long tid = strtoul(p, &end, 10);
 			if (end == p)
 				break;
-			cr_expect_not_null(dw_dump_thread_find(d, (uint32_t)tid), "%s: thread %lu missing",
-			                   label, tid);
+			cr_expect_not_null(dw_dump_thread_find(d, (uint32_t)tid),
+			                   "%s: thread %lu missing", label, tid);
 			p = end;
 			while (*p == ',' || *p == ' ')
 				p++;
@@ -200,25 +209,27 @@ static void check_dump(const char *dir, const char *dump_path, const char *json_
 	}
 
 	// The exception record as the program's own filter saw it.
-	const dw_md_exception *ex = dw_dump_exception(d);
-	const char *exj = jfind(doc, "exception");
+	const dw_md_exception *ex  = dw_dump_exception(d);
+	const char            *exj = jfind(doc, "exception");
 	cr_assert_not_null(exj, "%s: no exception member", label);
 	if (strncmp(exj, "null", 4) == 0) {
 		cr_expect_null(ex, "%s: manual dump has an exception stream", label);
 	} else {
 		uint64_t code = 0, tid = 0, addr = 0;
 		cr_expect(jnum(exj, "code", &code) && jnum(exj, "thread_id", &tid) &&
-		                  jnum(exj, "address", &addr),
+		              jnum(exj, "address", &addr),
 		          "%s: exception member incomplete", label);
 		cr_assert_not_null(ex, "%s: no exception stream", label);
-		cr_expect_eq(ex->code, (uint32_t)code, "%s: code 0x%08x, expected 0x%08" PRIx64, label,
-		             ex->code, code);
-		cr_expect_eq(ex->thread_id, (uint32_t)tid, "%s: exception thread %u, expected %" PRIu64,
-		             label, ex->thread_id, tid);
-		cr_expect_eq(ex->address, addr, "%s: exception address 0x%" PRIx64 ", expected 0x%" PRIx64,
-		             label, ex->address, addr);
+		cr_expect_eq(ex->code, (uint32_t)code, "%s: code 0x%08x, expected 0x%08" PRIx64,
+		             label, ex->code, code);
+		cr_expect_eq(ex->thread_id, (uint32_t)tid,
+		             "%s: exception thread %u, expected %" PRIu64, label, ex->thread_id,
+		             tid);
+		cr_expect_eq(ex->address, addr,
+		             "%s: exception address 0x%" PRIx64 ", expected 0x%" PRIx64, label,
+		             ex->address, addr);
 		const char *params = jfind(exj, "parameters");
-		uint32_t np = 0;
+		uint32_t    np     = 0;
 		if (params && *params == '[') {
 			const char *p = params + 1;
 			while (*p == '"' && np < 15) {
@@ -242,14 +253,14 @@ static void check_dump(const char *dir, const char *dump_path, const char *json_
 	// identity of the file committed next to the dump.
 	const char *mods = jfind(doc, "modules");
 	cr_assert_not_null(mods, "%s: no modules member", label);
-	const char *end = strstr(mods, "\"threads\":");
-	int seen = 0;
+	const char *end  = strstr(mods, "\"threads\":");
+	int         seen = 0;
 	for (const char *p = strstr(mods, "{\"name\":"); p && (!end || p < end);
-	     p = strstr(p + 1, "{\"name\":")) {
-		char name[128];
+	     p             = strstr(p + 1, "{\"name\":")) {
+		char     name[128];
 		uint64_t base = 0, size = 0, ts = 0;
 		cr_expect(jstr(p, "name", name, sizeof name) && jnum(p, "base", &base) &&
-		                  jnum(p, "size", &size) && jnum(p, "timestamp", &ts),
+		              jnum(p, "size", &size) && jnum(p, "timestamp", &ts),
 		          "%s: module entry incomplete", label);
 		seen++;
 		const dw_md_module *m = module_named(d, name);
@@ -264,9 +275,10 @@ static void check_dump(const char *dir, const char *dump_path, const char *json_
 		uint32_t pe_ts = 0, pe_size = 0;
 		cr_expect(pe_identity(pe_path, &pe_ts, &pe_size), "%s: cannot read PE %s", label,
 		          pe_path);
-		cr_expect_eq(pe_ts, m->time_date_stamp, "%s: %s timestamp differs from the PE", label,
+		cr_expect_eq(pe_ts, m->time_date_stamp, "%s: %s timestamp differs from the PE",
+		             label, name);
+		cr_expect_eq(pe_size, m->size, "%s: %s SizeOfImage differs from the PE", label,
 		             name);
-		cr_expect_eq(pe_size, m->size, "%s: %s SizeOfImage differs from the PE", label, name);
 		// Wine writes no CodeView records; if a future dump has one it
 		// must name the PDB we built.
 		char want_id[64];
@@ -279,14 +291,16 @@ static void check_dump(const char *dir, const char *dump_path, const char *json_
 	free(doc);
 }
 
-static bool exists(const char *path)
+static bool
+exists(const char *path)
 {
 	struct stat st;
 	return stat(path, &st) == 0;
 }
 
 // Unpacks an .xz next to nothing: into a fresh temporary file.
-static bool unxz(const char *xz, char *out, size_t cap)
+static bool
+unxz(const char *xz, char *out, size_t cap)
 {
 	const char *tmp = getenv("TMPDIR");
 	snprintf(out, cap, "%s/dw-corpus-XXXXXX", tmp && *tmp ? tmp : "/tmp");
@@ -295,7 +309,7 @@ static bool unxz(const char *xz, char *out, size_t cap)
 		return false;
 	close(fd);
 	char cmd[8448];
-	int n = snprintf(cmd, sizeof cmd, "xz -dc '%s' > '%s'", xz, out);
+	int  n = snprintf(cmd, sizeof cmd, "xz -dc '%s' > '%s'", xz, out);
 	if (n < 0 || (size_t)n >= sizeof cmd || system(cmd) != 0) {
 		unlink(out);
 		return false;
@@ -303,10 +317,11 @@ static bool unxz(const char *xz, char *out, size_t cap)
 	return true;
 }
 
-static void check_case(const char *arch, const char *name)
+static void
+check_case(const char *arch, const char *name)
 {
 	const char *root = corpus_root();
-	char dir[4096], dump[4200], json[4200], label[256];
+	char        dir[4096], dump[4200], json[4200], label[256];
 	snprintf(dir, sizeof dir, "%s/%s/%s", root, arch, name);
 	snprintf(dump, sizeof dump, "%s/%s.dmp", dir, name);
 	snprintf(json, sizeof json, "%s/expected.json", dir);
@@ -330,7 +345,8 @@ static void check_case(const char *arch, const char *name)
 	unlink(tmp);
 }
 
-static void check_arch(const char *arch)
+static void
+check_arch(const char *arch)
 {
 	if (!corpus_root())
 		cr_skip_test("DW_OWN_CORPUS is not set");

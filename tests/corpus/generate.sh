@@ -4,6 +4,7 @@
 # tests/corpus/<arch>/<case>/ the EXE, DLL, PDBs, the dump and the
 # program's own expected.json. Needs Debian 12 and root (it installs what
 # it needs with apt-get). Usage: generate.sh [case...]   (default: all)
+#                          generate.sh --probes  (the README's Wine checks)
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -184,8 +185,29 @@ FULL="x64/deadlock x86/deep_opt"
 # driver and MessageBox returns at once: that case is x64 only.
 SKIP="x86/message_box"
 
+# probes: builds and runs the x64 probes behind README's claims about Wine
+# (self-written dumps, real __fastfail); prints their output, commits nothing.
+probes() {
+	wine_env x64
+	local out=$WORK/probes
+	mkdir -p "$out"
+	for p in selfdump fastfail; do
+		(cd "$out" && compile x64 "$p" exe -O0 "$SRC/probes/$p.c" -ldbghelp)
+		log "probe $p"
+		local rc=0
+		(cd "$out" && timeout 60 xvfb-run -a "$WINE" "$p.exe") || rc=$?
+		echo "exit status $rc"
+	done
+	log "dumps left in $out"
+}
+
 main() {
 	install_deps
+	if [ "${1:-}" = --probes ]; then
+		mkdir -p "$WORK"
+		probes
+		return
+	fi
 	mkdir -p "$WORK"
 	local arches=${CK_ARCHES:-x64 x86}
 	local want=("$@")

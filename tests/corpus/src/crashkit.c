@@ -16,39 +16,40 @@
 #define CK_MAX_MODULES 4
 
 struct ck_thread_info {
-	DWORD tid;
+	DWORD       tid;
 	const char *role;
 	const char *frames[CK_MAX_FRAMES];
-	int nframes;
+	int         nframes;
 	const char *via[4];
-	int nvia;
+	int         nvia;
 };
 
-static const char *g_case = "unknown";
-static int g_full;
-static HMODULE g_modules[CK_MAX_MODULES];
-static int g_nmodules;
+static const char           *g_case = "unknown";
+static int                   g_full;
+static HMODULE               g_modules[CK_MAX_MODULES];
+static int                   g_nmodules;
 static struct ck_thread_info g_threads[CK_MAX_THREADS];
-static int g_nthreads;
+static int                   g_nthreads;
 static const char *g_patterns[CK_MAX_LIST], *g_not_patterns[CK_MAX_LIST], *g_notes[CK_MAX_LIST];
-static int g_npatterns, g_nnot_patterns, g_nnotes;
+static int         g_npatterns, g_nnot_patterns, g_nnotes;
 static const char *g_needs[CK_MAX_LIST][2];
-static int g_nneeds;
+static int         g_nneeds;
 static const char *g_fact_keys[CK_MAX_LIST];
-static char g_fact_vals[CK_MAX_LIST][512];
-static int g_nfacts;
+static char        g_fact_vals[CK_MAX_LIST][512];
+static int         g_nfacts;
 
 // The document is built in one static buffer: the filter may run with
 // a corrupt heap (heap_corrupt) and must not allocate.
-static char g_json[64 * 1024];
+static char   g_json[64 * 1024];
 static size_t g_len;
 
 static CRITICAL_SECTION g_lock;
-static HANDLE g_go, g_reporter;
+static HANDLE           g_go, g_reporter;
 static EXCEPTION_POINTERS *volatile g_handed_ep;
 static volatile DWORD g_handed_tid;
 
-static void out(const char *fmt, ...)
+static void
+out(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -58,7 +59,8 @@ static void out(const char *fmt, ...)
 		g_len += (size_t)n;
 }
 
-static void out_strings(const char *key, const char *const *v, int n)
+static void
+out_strings(const char *key, const char *const *v, int n)
 {
 	out(",\n  \"%s\": [", key);
 	for (int i = 0; i < n; i++)
@@ -66,7 +68,8 @@ static void out_strings(const char *key, const char *const *v, int n)
 	out("]");
 }
 
-static struct ck_thread_info *thread_slot(DWORD tid)
+static struct ck_thread_info *
+thread_slot(DWORD tid)
 {
 	for (int i = 0; i < g_nthreads; i++)
 		if (g_threads[i].tid == tid)
@@ -77,7 +80,8 @@ static struct ck_thread_info *thread_slot(DWORD tid)
 	return &g_threads[g_nthreads++];
 }
 
-static LONG WINAPI ck_filter(EXCEPTION_POINTERS *ep)
+static LONG WINAPI
+ck_filter(EXCEPTION_POINTERS *ep)
 {
 	ck_report(ep, GetCurrentThreadId());
 	TerminateProcess(GetCurrentProcess(), ep->ExceptionRecord->ExceptionCode);
@@ -88,30 +92,32 @@ static LONG WINAPI ck_filter(EXCEPTION_POINTERS *ep)
 // never reaches the unhandled-exception filter. Crashpad's answer is a
 // SIGABRT handler that captures its own context and reports it as
 // STATUS_FATAL_APP_EXIT; this does the same.
-static void ck_on_abort(int sig)
+static void
+ck_on_abort(int sig)
 {
-	static CONTEXT cx;
-	static EXCEPTION_RECORD er;
+	static CONTEXT            cx;
+	static EXCEPTION_RECORD   er;
 	static EXCEPTION_POINTERS ep;
 	RtlCaptureContext(&cx);
-	er.ExceptionCode = 0x40000015; // STATUS_FATAL_APP_EXIT
+	er.ExceptionCode  = 0x40000015; // STATUS_FATAL_APP_EXIT
 	er.ExceptionFlags = EXCEPTION_NONCONTINUABLE;
 #ifdef _WIN64
 	er.ExceptionAddress = (void *)cx.Rip;
 #else
-	er.ExceptionAddress = (void *)cx.Eip;
+	er.ExceptionAddress   = (void *)cx.Eip;
 #endif
 	ep.ExceptionRecord = &er;
-	ep.ContextRecord = &cx;
+	ep.ContextRecord   = &cx;
 	ck_report(&ep, GetCurrentThreadId());
 	TerminateProcess(GetCurrentProcess(), 3);
 }
 
-void ck_init(const char *case_name)
+void
+ck_init(const char *case_name)
 {
-	g_case = case_name;
+	g_case           = case_name;
 	const char *full = getenv("CK_FULL");
-	g_full = full && full[0] == '1';
+	g_full           = full && full[0] == '1';
 	InitializeCriticalSection(&g_lock);
 	ck_module(GetModuleHandleA(NULL));
 	SetUnhandledExceptionFilter(ck_filter);
@@ -121,17 +127,19 @@ void ck_init(const char *case_name)
 	SetErrorMode(SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX);
 }
 
-void ck_module(HMODULE mod)
+void
+ck_module(HMODULE mod)
 {
 	if (g_nmodules < CK_MAX_MODULES)
 		g_modules[g_nmodules++] = mod;
 }
 
-void ck_thread(DWORD tid, const char *role, ...)
+void
+ck_thread(DWORD tid, const char *role, ...)
 {
 	EnterCriticalSection(&g_lock);
 	struct ck_thread_info *t = thread_slot(tid);
-	t->role = role;
+	t->role                  = role;
 	va_list ap;
 	va_start(ap, role);
 	const char *f;
@@ -141,7 +149,8 @@ void ck_thread(DWORD tid, const char *role, ...)
 	LeaveCriticalSection(&g_lock);
 }
 
-void ck_thread_via(DWORD tid, const char *via)
+void
+ck_thread_via(DWORD tid, const char *via)
 {
 	EnterCriticalSection(&g_lock);
 	struct ck_thread_info *t = thread_slot(tid);
@@ -150,19 +159,22 @@ void ck_thread_via(DWORD tid, const char *via)
 	LeaveCriticalSection(&g_lock);
 }
 
-void ck_pattern(const char *name)
+void
+ck_pattern(const char *name)
 {
 	if (g_npatterns < CK_MAX_LIST)
 		g_patterns[g_npatterns++] = name;
 }
 
-void ck_not_pattern(const char *name)
+void
+ck_not_pattern(const char *name)
 {
 	if (g_nnot_patterns < CK_MAX_LIST)
 		g_not_patterns[g_nnot_patterns++] = name;
 }
 
-void ck_pattern_needs(const char *name, const char *missing)
+void
+ck_pattern_needs(const char *name, const char *missing)
 {
 	if (g_nneeds < CK_MAX_LIST) {
 		g_needs[g_nneeds][0] = name;
@@ -171,18 +183,21 @@ void ck_pattern_needs(const char *name, const char *missing)
 	}
 }
 
-int ck_is_full(void)
+int
+ck_is_full(void)
 {
 	return g_full;
 }
 
-void ck_note(const char *text)
+void
+ck_note(const char *text)
 {
 	if (g_nnotes < CK_MAX_LIST)
 		g_notes[g_nnotes++] = text;
 }
 
-void ck_fact(const char *key, const char *json_value)
+void
+ck_fact(const char *key, const char *json_value)
 {
 	if (g_nfacts == CK_MAX_LIST)
 		return;
@@ -191,7 +206,8 @@ void ck_fact(const char *key, const char *json_value)
 	g_nfacts++;
 }
 
-void ck_fact_hex(const char *key, unsigned long long v)
+void
+ck_fact_hex(const char *key, unsigned long long v)
 {
 	char buf[32];
 	snprintf(buf, sizeof buf, "\"0x%llx\"", v);
@@ -200,23 +216,28 @@ void ck_fact_hex(const char *key, unsigned long long v)
 
 // Reads our own, trusted, mapped image: the identity a symbol server
 // indexes by (timestamp + size for the PE, GUID + age for the PDB).
-static void out_module(HMODULE mod)
+static void
+out_module(HMODULE mod)
 {
-	const uint8_t *base = (const uint8_t *)mod;
-	const IMAGE_DOS_HEADER *dos = (const IMAGE_DOS_HEADER *)base;
-	const IMAGE_NT_HEADERS *nt = (const IMAGE_NT_HEADERS *)(base + dos->e_lfanew);
-	char path[MAX_PATH];
+	const uint8_t          *base = (const uint8_t *)mod;
+	const IMAGE_DOS_HEADER *dos  = (const IMAGE_DOS_HEADER *)base;
+	const IMAGE_NT_HEADERS *nt   = (const IMAGE_NT_HEADERS *)(base + dos->e_lfanew);
+	char                    path[MAX_PATH];
 	GetModuleFileNameA(mod, path, sizeof path);
 	const char *name = strrchr(path, '\\');
-	name = name ? name + 1 : path;
+	name             = name ? name + 1 : path;
 	out("    {\"name\": \"%s\", \"base\": \"0x%llx\", \"size\": %lu, \"timestamp\": %lu, "
 	    "\"checksum\": %lu",
-	    name, (unsigned long long)(uintptr_t)base, (unsigned long)nt->OptionalHeader.SizeOfImage,
-	    (unsigned long)nt->FileHeader.TimeDateStamp, (unsigned long)nt->OptionalHeader.CheckSum);
+	    name, (unsigned long long)(uintptr_t)base,
+	    (unsigned long)nt->OptionalHeader.SizeOfImage,
+	    (unsigned long)nt->FileHeader.TimeDateStamp,
+	    (unsigned long)nt->OptionalHeader.CheckSum);
 	out(", \"code_id\": \"%08lX%lx\"", (unsigned long)nt->FileHeader.TimeDateStamp,
 	    (unsigned long)nt->OptionalHeader.SizeOfImage);
-	const IMAGE_DATA_DIRECTORY *dd = &nt->OptionalHeader.DataDirectory[IMAGE_DIRECTORY_ENTRY_DEBUG];
-	const IMAGE_DEBUG_DIRECTORY *dbg = (const IMAGE_DEBUG_DIRECTORY *)(base + dd->VirtualAddress);
+	const IMAGE_DATA_DIRECTORY *dd =
+	    &nt->OptionalHeader.DataDirectory[IMAGE_DIRECTORY_ENTRY_DEBUG];
+	const IMAGE_DEBUG_DIRECTORY *dbg =
+	    (const IMAGE_DEBUG_DIRECTORY *)(base + dd->VirtualAddress);
 	for (size_t i = 0; dd->VirtualAddress && i < dd->Size / sizeof *dbg; i++) {
 		if (dbg[i].Type != IMAGE_DEBUG_TYPE_CODEVIEW || !dbg[i].AddressOfRawData)
 			continue;
@@ -227,9 +248,9 @@ static void out_module(HMODULE mod)
 		memcpy(&g, cv + 4, sizeof g);
 		DWORD age;
 		memcpy(&age, cv + 20, sizeof age);
-		const char *pdb = (const char *)cv + 24;
+		const char *pdb     = (const char *)cv + 24;
 		const char *pdbname = strrchr(pdb, '/');
-		const char *alt = strrchr(pdb, '\\');
+		const char *alt     = strrchr(pdb, '\\');
 		if (!pdbname || (alt && alt > pdbname))
 			pdbname = alt;
 		pdbname = pdbname ? pdbname + 1 : pdb;
@@ -247,12 +268,13 @@ static void out_module(HMODULE mod)
 
 // The OS's own list of our threads at the moment of the dump: the
 // dumper suspends exactly these, so the dump's ThreadList should match.
-static void out_thread_ids(void)
+static void
+out_thread_ids(void)
 {
-	DWORD ids[512];
-	int n = 0;
-	HANDLE snap = CreateToolhelp32Snapshot(TH32CS_SNAPTHREAD, 0);
-	THREADENTRY32 te = {.dwSize = sizeof te};
+	DWORD         ids[512];
+	int           n    = 0;
+	HANDLE        snap = CreateToolhelp32Snapshot(TH32CS_SNAPTHREAD, 0);
+	THREADENTRY32 te   = {.dwSize = sizeof te};
 	if (snap != INVALID_HANDLE_VALUE && Thread32First(snap, &te)) {
 		do {
 			if (te.th32OwnerProcessID == GetCurrentProcessId() && n < 512)
@@ -268,28 +290,32 @@ static void out_thread_ids(void)
 	out("]");
 }
 
-static const char *wine_version(void)
+static const char *
+wine_version(void)
 {
 	typedef const char *(CDECL * get_version_fn)(void);
-	HMODULE ntdll = GetModuleHandleA("ntdll.dll");
-	get_version_fn fn = (get_version_fn)(void (*)(void))GetProcAddress(ntdll, "wine_get_version");
+	HMODULE        ntdll = GetModuleHandleA("ntdll.dll");
+	get_version_fn fn =
+	    (get_version_fn)(void (*)(void))GetProcAddress(ntdll, "wine_get_version");
 	return fn ? fn() : "none";
 }
 
-static void out_exception(EXCEPTION_POINTERS *ep, DWORD tid)
+static void
+out_exception(EXCEPTION_POINTERS *ep, DWORD tid)
 {
 	if (!ep) {
 		out(",\n  \"exception\": null");
 		return;
 	}
 	const EXCEPTION_RECORD *er = ep->ExceptionRecord;
-	const CONTEXT *cx = ep->ContextRecord;
+	const CONTEXT          *cx = ep->ContextRecord;
 #ifdef _WIN64
 	unsigned long long ip = cx->Rip, sp = cx->Rsp;
 #else
 	unsigned long long ip = cx->Eip, sp = cx->Esp;
 #endif
-	out(",\n  \"exception\": {\"code\": \"0x%08lX\", \"flags\": \"0x%lx\", \"address\": \"0x%llx\", "
+	out(",\n  \"exception\": {\"code\": \"0x%08lX\", \"flags\": \"0x%lx\", \"address\": "
+	    "\"0x%llx\", "
 	    "\"thread_id\": %lu, \"context_ip\": \"0x%llx\", \"context_sp\": \"0x%llx\", "
 	    "\"parameters\": [",
 	    (unsigned long)er->ExceptionCode, (unsigned long)er->ExceptionFlags,
@@ -299,18 +325,21 @@ static void out_exception(EXCEPTION_POINTERS *ep, DWORD tid)
 	out("]}");
 }
 
-static DWORD dump_type(void)
+static DWORD
+dump_type(void)
 {
 	// What a careful crash reporter asks for; the README records which of
 	// these Wine honours.
-	DWORD t = MiniDumpWithDataSegs | MiniDumpWithHandleData | MiniDumpWithUnloadedModules | MiniDumpWithProcessThreadData |
-	          MiniDumpWithFullMemoryInfo | MiniDumpWithThreadInfo;
+	DWORD t = MiniDumpWithDataSegs | MiniDumpWithHandleData | MiniDumpWithUnloadedModules |
+	          MiniDumpWithProcessThreadData | MiniDumpWithFullMemoryInfo |
+	          MiniDumpWithThreadInfo;
 	if (g_full)
 		t |= MiniDumpWithFullMemory;
 	return t;
 }
 
-static void write_expected(EXCEPTION_POINTERS *ep, DWORD tid, const char *dump_name)
+static void
+write_expected(EXCEPTION_POINTERS *ep, DWORD tid, const char *dump_name)
 {
 	g_len = 0;
 	out("{\n  \"case\": \"%s\",\n", g_case);
@@ -319,9 +348,10 @@ static void write_expected(EXCEPTION_POINTERS *ep, DWORD tid, const char *dump_n
 #else
 	out("  \"arch\": \"x86\",\n");
 #endif
-	out("  \"wine\": \"%s\",\n  \"dump\": \"%s\",\n  \"dump_type\": \"0x%lx\",\n", wine_version(),
-	    dump_name, (unsigned long)dump_type());
-	out("  \"writer\": \"dumper.exe, a separate process (OpenProcess + MiniDumpWriteDump)\",\n");
+	out("  \"wine\": \"%s\",\n  \"dump\": \"%s\",\n  \"dump_type\": \"0x%lx\",\n",
+	    wine_version(), dump_name, (unsigned long)dump_type());
+	out("  \"writer\": \"dumper.exe, a separate process (OpenProcess + "
+	    "MiniDumpWriteDump)\",\n");
 	out("  \"writer_thread_id\": %lu,\n", (unsigned long)GetCurrentThreadId());
 	out("  \"process_id\": %lu", (unsigned long)GetCurrentProcessId());
 	out_thread_ids();
@@ -366,7 +396,8 @@ static void write_expected(EXCEPTION_POINTERS *ep, DWORD tid, const char *dump_n
 	}
 }
 
-void ck_report(EXCEPTION_POINTERS *ep, DWORD faulting_tid)
+void
+ck_report(EXCEPTION_POINTERS *ep, DWORD faulting_tid)
 {
 	static char dump_name[MAX_PATH], cmd[2 * MAX_PATH];
 	snprintf(dump_name, sizeof dump_name, "%s%s.dmp", g_case, g_full ? ".full" : "");
@@ -376,7 +407,7 @@ void ck_report(EXCEPTION_POINTERS *ep, DWORD faulting_tid)
 	snprintf(cmd, sizeof cmd, "\"%s\" %lu %lu %llx %lx %s", dumper ? dumper : "dumper.exe",
 	         (unsigned long)GetCurrentProcessId(), (unsigned long)faulting_tid,
 	         (unsigned long long)(uintptr_t)ep, (unsigned long)dump_type(), dump_name);
-	STARTUPINFOA si = {.cb = sizeof si};
+	STARTUPINFOA        si = {.cb = sizeof si};
 	PROCESS_INFORMATION pi;
 	if (!CreateProcessA(NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi)) {
 		fprintf(stderr, "crashkit: cannot start dumper (%lu): %s\n", GetLastError(), cmd);
@@ -391,7 +422,8 @@ void ck_report(EXCEPTION_POINTERS *ep, DWORD faulting_tid)
 	CloseHandle(pi.hProcess);
 }
 
-void ck_manual_dump(void)
+void
+ck_manual_dump(void)
 {
 	ck_report(NULL, 0);
 	TerminateProcess(GetCurrentProcess(), 0);
@@ -399,7 +431,8 @@ void ck_manual_dump(void)
 		Sleep(INFINITE);
 }
 
-static DWORD WINAPI reporter_main(void *arg)
+static DWORD WINAPI
+reporter_main(void *arg)
 {
 	WaitForSingleObject(g_go, INFINITE);
 	ck_report(g_handed_ep, g_handed_tid);
@@ -407,7 +440,8 @@ static DWORD WINAPI reporter_main(void *arg)
 	return 0;
 }
 
-void ck_start_reporter(void)
+void
+ck_start_reporter(void)
 {
 	g_go = CreateEventA(NULL, TRUE, FALSE, NULL);
 	DWORD tid;
@@ -416,9 +450,10 @@ void ck_start_reporter(void)
 	ck_thread_via(tid, "WaitForSingleObject");
 }
 
-void ck_hand_off(EXCEPTION_POINTERS *ep)
+void
+ck_hand_off(EXCEPTION_POINTERS *ep)
 {
-	g_handed_ep = ep;
+	g_handed_ep  = ep;
 	g_handed_tid = GetCurrentThreadId();
 	SetEvent(g_go);
 	WaitForSingleObject(g_reporter, INFINITE);

@@ -48,7 +48,7 @@ void ck_not_pattern(const char *name);
 void ck_pattern_needs(const char *name, const char *missing);
 
 // ck_is_full says whether this run writes a full-memory dump.
-int ck_is_full(void);
+int  ck_is_full(void);
 void ck_note(const char *text);
 
 // ck_fact adds a top-level member with an already-formatted JSON value.

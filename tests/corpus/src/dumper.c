@@ -10,16 +10,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
 	if (argc != 6) {
 		fprintf(stderr, "usage: dumper PID TID EP_HEX TYPE_HEX OUT.dmp\n");
 		return 2;
 	}
-	DWORD pid = strtoul(argv[1], NULL, 10);
-	DWORD tid = strtoul(argv[2], NULL, 10);
-	unsigned long long ep = strtoull(argv[3], NULL, 16);
-	DWORD type = strtoul(argv[4], NULL, 16);
+	DWORD              pid  = strtoul(argv[1], NULL, 10);
+	DWORD              tid  = strtoul(argv[2], NULL, 10);
+	unsigned long long ep   = strtoull(argv[3], NULL, 16);
+	DWORD              type = strtoul(argv[4], NULL, 16);
 
 	HANDLE proc = OpenProcess(PROCESS_ALL_ACCESS, FALSE, pid);
 	if (!proc) {
@@ -33,11 +34,12 @@ int main(int argc, char **argv)
 		return 4;
 	}
 	MINIDUMP_EXCEPTION_INFORMATION mei = {
-		.ThreadId = tid,
-		.ExceptionPointers = (PEXCEPTION_POINTERS)(ULONG_PTR)ep,
-		.ClientPointers = TRUE,
+	    .ThreadId          = tid,
+	    .ExceptionPointers = (PEXCEPTION_POINTERS)(ULONG_PTR)ep,
+	    .ClientPointers    = TRUE,
 	};
-	BOOL ok = MiniDumpWriteDump(proc, pid, file, (MINIDUMP_TYPE)type, ep ? &mei : NULL, NULL, NULL);
+	BOOL ok =
+	    MiniDumpWriteDump(proc, pid, file, (MINIDUMP_TYPE)type, ep ? &mei : NULL, NULL, NULL);
 	DWORD err = GetLastError();
 	CloseHandle(file);
 	CloseHandle(proc);

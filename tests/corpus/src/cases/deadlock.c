@@ -5,15 +5,17 @@
 #include <stdio.h>
 
 static CRITICAL_SECTION g_accounts, g_ledger;
-static HANDLE g_has_first[2];
+static HANDLE           g_has_first[2];
 
-CK_NOINLINE static void take_second(CRITICAL_SECTION *cs)
+CK_NOINLINE static void
+take_second(CRITICAL_SECTION *cs)
 {
 	EnterCriticalSection(cs);
 	CK_KEEP();
 }
 
-CK_NOINLINE static DWORD WINAPI transfer_worker(void *arg)
+CK_NOINLINE static DWORD WINAPI
+transfer_worker(void *arg)
 {
 	EnterCriticalSection(&g_accounts);
 	SetEvent(g_has_first[0]);
@@ -23,7 +25,8 @@ CK_NOINLINE static DWORD WINAPI transfer_worker(void *arg)
 	return 0;
 }
 
-CK_NOINLINE static DWORD WINAPI audit_worker(void *arg)
+CK_NOINLINE static DWORD WINAPI
+audit_worker(void *arg)
 {
 	EnterCriticalSection(&g_ledger);
 	SetEvent(g_has_first[1]);
@@ -33,14 +36,15 @@ CK_NOINLINE static DWORD WINAPI audit_worker(void *arg)
 	return 0;
 }
 
-int main(void)
+int
+main(void)
 {
 	ck_init(CASE);
 	InitializeCriticalSection(&g_accounts);
 	InitializeCriticalSection(&g_ledger);
 	g_has_first[0] = CreateEventA(NULL, TRUE, FALSE, NULL);
 	g_has_first[1] = CreateEventA(NULL, TRUE, FALSE, NULL);
-	DWORD ta, tb;
+	DWORD  ta, tb;
 	HANDLE h[2];
 	h[0] = CreateThread(NULL, 0, transfer_worker, NULL, 0, &ta);
 	h[1] = CreateThread(NULL, 0, audit_worker, NULL, 0, &tb);
@@ -62,14 +66,16 @@ int main(void)
 	snprintf(buf, sizeof buf, "{\"address\": \"0x%llx\", \"owner\": %lu, \"waiter\": %lu}",
 	         (unsigned long long)(ULONG_PTR)&g_ledger, (unsigned long)tb, (unsigned long)ta);
 	ck_fact("cs_ledger", buf);
-	ck_note("cs_* OwningThread in memory should equal the owner listed here; with a normal dump "
-	        "the sections live in the EXE's .bss, which only a full dump is sure to contain");
+	ck_note(
+	    "cs_* OwningThread in memory should equal the owner listed here; with a normal dump "
+	    "the sections live in the EXE's .bss, which only a full dump is sure to contain");
 	if (ck_is_full())
 		ck_pattern("Deadlock (Critical Sections)");
 	else
-		ck_pattern_needs("Deadlock (Critical Sections)",
-		                 "memory of the critical sections (in the EXE's .data/.bss): only the "
-		                 "full dump has it; Wine ignores MiniDumpWithDataSegs");
+		ck_pattern_needs(
+		    "Deadlock (Critical Sections)",
+		    "memory of the critical sections (in the EXE's .data/.bss): only the "
+		    "full dump has it; Wine ignores MiniDumpWithDataSegs");
 	ck_pattern("Wait Chain (Critical Sections)");
 	ck_pattern("Blocked Thread (Software)");
 	ck_pattern("Manual Dump (Process)");

@@ -6,7 +6,7 @@
 
 struct node {
 	struct node *next;
-	int value;
+	int          value;
 };
 
 typedef int (*visit_fn)(struct node *, int);
@@ -18,7 +18,8 @@ __declspec(dllimport) int lib_apply(struct node *n, int scale);
 #define EXE CASE ".exe!"
 #define DLL LIBNAME ".dll!"
 
-CK_NOINLINE static int visit_cb(struct node *n, int acc)
+CK_NOINLINE static int
+visit_cb(struct node *n, int acc)
 {
 	// The last node sends the DLL through a NULL next pointer.
 	int v = n->next ? n->value : lib_apply(n, acc);
@@ -26,28 +27,31 @@ CK_NOINLINE static int visit_cb(struct node *n, int acc)
 	return v;
 }
 
-CK_NOINLINE static int stage2(struct node *head)
+CK_NOINLINE static int
+stage2(struct node *head)
 {
 	int v = lib_enter(head, visit_cb);
 	CK_KEEP();
 	return v + 3;
 }
 
-CK_NOINLINE static int stage1(struct node *head)
+CK_NOINLINE static int
+stage1(struct node *head)
 {
 	int v = stage2(head);
 	CK_KEEP();
 	return v - 1;
 }
 
-int main(void)
+int
+main(void)
 {
 	ck_init(CASE);
 	ck_module(GetModuleHandleA(LIBNAME ".dll"));
 	static struct node c = {NULL, 3}, b = {&c, 2}, a = {&b, 1};
-	ck_thread(GetCurrentThreadId(), "faulting", DLL "lib_fault", DLL "lib_apply", EXE "visit_cb",
-	          DLL "lib_walk", DLL "lib_enter", EXE "stage2", EXE "stage1", EXE "main",
-	          (const char *)NULL);
+	ck_thread(GetCurrentThreadId(), "faulting", DLL "lib_fault", DLL "lib_apply",
+	          EXE "visit_cb", DLL "lib_walk", DLL "lib_enter", EXE "stage2", EXE "stage1",
+	          EXE "main", (const char *)NULL);
 	ck_fact("fault_module", "\"" LIBNAME ".dll\"");
 	ck_fact("optimized", STR(OPTIMIZED));
 	ck_pattern("NULL Pointer (Data)");

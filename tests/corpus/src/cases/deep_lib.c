@@ -6,12 +6,13 @@
 
 struct node {
 	struct node *next;
-	int value;
+	int          value;
 };
 
 typedef int (*visit_fn)(struct node *, int);
 
-CK_NOINLINE static int lib_fault(struct node *n, int scale)
+CK_NOINLINE static int
+lib_fault(struct node *n, int scale)
 {
 	// n->next is NULL at the end of the list; reading its value faults.
 	int v = n->next->value * scale;
@@ -26,7 +27,8 @@ CK_NOINLINE __declspec(dllexport) int lib_apply(struct node *n, int scale)
 	return v + 1;
 }
 
-CK_NOINLINE static int lib_walk(struct node *n, visit_fn visit)
+CK_NOINLINE static int
+lib_walk(struct node *n, visit_fn visit)
 {
 	int sum = 0;
 	for (; n; n = n->next)

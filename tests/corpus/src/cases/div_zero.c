@@ -3,14 +3,16 @@
 
 volatile int g_divisor;
 
-CK_NOINLINE static int average(int total, int count)
+CK_NOINLINE static int
+average(int total, int count)
 {
 	int r = total / count;
 	CK_KEEP();
 	return r;
 }
 
-int main(void)
+int
+main(void)
 {
 	ck_init(CASE);
 	ck_thread(GetCurrentThreadId(), "faulting", CASE ".exe!average", CASE ".exe!main",

@@ -7,14 +7,16 @@
 
 #define FAST_FAIL_STACK_COOKIE_CHECK_FAILURE_CODE 2
 
-CK_NOINLINE static void report_gsfailure(void)
+CK_NOINLINE static void
+report_gsfailure(void)
 {
 	ULONG_PTR info[1] = {FAST_FAIL_STACK_COOKIE_CHECK_FAILURE_CODE};
 	RaiseException(0xC0000409u, EXCEPTION_NONCONTINUABLE, 1, info);
 	CK_KEEP();
 }
 
-CK_NOINLINE static void parse_header(const char *in)
+CK_NOINLINE static void
+parse_header(const char *in)
 {
 	char buf[16];
 	lstrcpynA(buf, in, sizeof buf);
@@ -23,14 +25,16 @@ CK_NOINLINE static void parse_header(const char *in)
 	CK_KEEP();
 }
 
-int main(void)
+int
+main(void)
 {
 	ck_init(CASE);
 	ck_thread(GetCurrentThreadId(), "faulting", CASE ".exe!report_gsfailure",
 	          CASE ".exe!parse_header", CASE ".exe!main", (const char *)NULL);
 	ck_thread_via(GetCurrentThreadId(), "RaiseException");
-	ck_note("simulated: RaiseException(0xC0000409, NONCONTINUABLE, [2]), not a real __fastfail; "
-	        "the exception address is inside KernelBase/ntdll RaiseException, not in our code");
+	ck_note(
+	    "simulated: RaiseException(0xC0000409, NONCONTINUABLE, [2]), not a real __fastfail; "
+	    "the exception address is inside KernelBase/ntdll RaiseException, not in our code");
 	ck_pattern("Local Buffer Overflow (User Space)");
 	ck_pattern("Exception Stack Trace");
 	ck_pattern("Stored Exception");

@@ -5,7 +5,8 @@
 
 #define LEAKED 5000
 
-CK_NOINLINE static void open_session(int i)
+CK_NOINLINE static void
+open_session(int i)
 {
 	char name[64];
 	// Every tenth is named so a HandleData stream would show names too.
@@ -13,7 +14,8 @@ CK_NOINLINE static void open_session(int i)
 	CreateEventA(NULL, TRUE, FALSE, i % 10 == 0 ? name : NULL);
 }
 
-int main(void)
+int
+main(void)
 {
 	ck_init(CASE);
 	for (int i = 0; i < LEAKED; i++)

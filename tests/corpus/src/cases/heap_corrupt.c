@@ -5,15 +5,17 @@
 #include <stdio.h>
 #include <string.h>
 
-CK_NOINLINE static void overrun(char *dst, size_t n)
+CK_NOINLINE static void
+overrun(char *dst, size_t n)
 {
 	memset(dst, 0x41, n);
 	CK_KEEP();
 }
 
-CK_NOINLINE static void release(void *p)
+CK_NOINLINE static void
+release(void *p)
 {
-	BOOL ok = HeapFree(GetProcessHeap(), 0, p);
+	BOOL        ok = HeapFree(GetProcessHeap(), 0, p);
 	static char r[96];
 	snprintf(r, sizeof r, "\"HeapFree returned %d, last error %lu\"", ok,
 	         (unsigned long)GetLastError());
@@ -21,7 +23,8 @@ CK_NOINLINE static void release(void *p)
 	CK_KEEP();
 }
 
-CK_NOINLINE static void churn(void)
+CK_NOINLINE static void
+churn(void)
 {
 	// More heap traffic over the damaged block.
 	for (int i = 0; i < 64; i++)
@@ -29,13 +32,14 @@ CK_NOINLINE static void churn(void)
 	CK_KEEP();
 }
 
-int main(void)
+int
+main(void)
 {
 	ck_init(CASE);
 	HANDLE heap = GetProcessHeap();
-	char *a = HeapAlloc(heap, 0, 32);
-	char *b = HeapAlloc(heap, 0, 32);
-	char buf[96];
+	char  *a    = HeapAlloc(heap, 0, 32);
+	char  *b    = HeapAlloc(heap, 0, 32);
+	char   buf[96];
 	snprintf(buf, sizeof buf, "{\"a\": \"0x%llx\", \"b\": \"0x%llx\"}",
 	         (unsigned long long)(ULONG_PTR)a, (unsigned long long)(ULONG_PTR)b);
 	ck_fact("blocks", buf);

@@ -7,7 +7,8 @@
 
 static char g_result[128];
 
-CK_NOINLINE static void release(void *p)
+CK_NOINLINE static void
+release(void *p)
 {
 	BOOL ok = HeapFree(GetProcessHeap(), 0, p);
 	snprintf(g_result, sizeof g_result, "\"HeapFree returned %d, last error %lu\"", ok,
@@ -15,14 +16,16 @@ CK_NOINLINE static void release(void *p)
 	CK_KEEP();
 }
 
-CK_NOINLINE static void close_session(void *p)
+CK_NOINLINE static void
+close_session(void *p)
 {
 	release(p);
 	release(p);
 	CK_KEEP();
 }
 
-int main(void)
+int
+main(void)
 {
 	ck_init(CASE);
 	ck_thread(GetCurrentThreadId(), "double-free", CASE ".exe!release",

@@ -2,19 +2,22 @@
 // there is no exception at all.
 #include "crashkit.h"
 
-CK_NOINLINE static void save_snapshot(void)
+CK_NOINLINE static void
+save_snapshot(void)
 {
 	ck_manual_dump();
 }
 
-CK_NOINLINE static void on_command(int id)
+CK_NOINLINE static void
+on_command(int id)
 {
 	if (id == 42)
 		save_snapshot();
 	CK_KEEP();
 }
 
-int main(void)
+int
+main(void)
 {
 	ck_init(CASE);
 	ck_thread(GetCurrentThreadId(), "dump-requester", CASE ".exe!ck_report",

@@ -4,7 +4,8 @@
 
 static HANDLE g_about_to_show;
 
-CK_NOINLINE static DWORD WINAPI ask_user(void *arg)
+CK_NOINLINE static DWORD WINAPI
+ask_user(void *arg)
 {
 	SetEvent(g_about_to_show);
 	int r = MessageBoxA(NULL, "Save changes?", "dumpwalk corpus", MB_YESNO);
@@ -14,7 +15,8 @@ CK_NOINLINE static DWORD WINAPI ask_user(void *arg)
 	return 0;
 }
 
-int main(void)
+int
+main(void)
 {
 	ck_init(CASE);
 	g_about_to_show = CreateEventA(NULL, TRUE, FALSE, NULL);

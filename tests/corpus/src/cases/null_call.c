@@ -5,14 +5,16 @@
 typedef int (*handler_fn)(int);
 handler_fn volatile g_handler;
 
-CK_NOINLINE static int dispatch(int ev)
+CK_NOINLINE static int
+dispatch(int ev)
 {
 	int r = g_handler(ev);
 	CK_KEEP();
 	return r + 1;
 }
 
-int main(void)
+int
+main(void)
 {
 	ck_init(CASE);
 	ck_thread(GetCurrentThreadId(), "faulting", "0x0", CASE ".exe!dispatch", CASE ".exe!main",

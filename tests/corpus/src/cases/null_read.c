@@ -3,21 +3,24 @@
 
 int *volatile g_ptr;
 
-CK_NOINLINE static int read_it(int *p)
+CK_NOINLINE static int
+read_it(int *p)
 {
 	int v = p[4]; // address 0x10: inside the null page, as a struct field read would be
 	CK_KEEP();
 	return v;
 }
 
-CK_NOINLINE static int lookup(void)
+CK_NOINLINE static int
+lookup(void)
 {
 	int v = read_it(g_ptr);
 	CK_KEEP();
 	return v + 1;
 }
 
-int main(void)
+int
+main(void)
 {
 	ck_init(CASE);
 	ck_thread(GetCurrentThreadId(), "faulting", CASE ".exe!read_it", CASE ".exe!lookup",

@@ -3,19 +3,22 @@
 
 char *volatile g_buf;
 
-CK_NOINLINE static void store(char *dst, char c)
+CK_NOINLINE static void
+store(char *dst, char c)
 {
 	dst[8] = c;
 	CK_KEEP();
 }
 
-CK_NOINLINE static void fill(void)
+CK_NOINLINE static void
+fill(void)
 {
 	store(g_buf, 'x');
 	CK_KEEP();
 }
 
-int main(void)
+int
+main(void)
 {
 	ck_init(CASE);
 	ck_thread(GetCurrentThreadId(), "faulting", CASE ".exe!store", CASE ".exe!fill",

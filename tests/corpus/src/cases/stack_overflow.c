@@ -5,35 +5,39 @@
 // and a 1 MB main-thread stack would quadruple the committed file.
 #include "crashkit.h"
 
-static LONG WINAPI on_exception(EXCEPTION_POINTERS *ep)
+static LONG WINAPI
+on_exception(EXCEPTION_POINTERS *ep)
 {
 	if (ep->ExceptionRecord->ExceptionCode == EXCEPTION_STACK_OVERFLOW)
 		ck_hand_off(ep);
 	return EXCEPTION_CONTINUE_SEARCH;
 }
 
-CK_NOINLINE static unsigned recurse(unsigned depth)
+CK_NOINLINE static unsigned
+recurse(unsigned depth)
 {
 	volatile char pad[200];
-	pad[0] = (char)depth;
+	pad[0]     = (char)depth;
 	unsigned r = recurse(depth + 1) + pad[0];
 	CK_KEEP();
 	return r;
 }
 
-CK_NOINLINE static DWORD WINAPI overflow_worker(void *arg)
+CK_NOINLINE static DWORD WINAPI
+overflow_worker(void *arg)
 {
 	DWORD r = recurse(0);
 	CK_KEEP();
 	return r;
 }
 
-int main(void)
+int
+main(void)
 {
 	ck_init(CASE);
 	ck_start_reporter();
 	AddVectoredExceptionHandler(1, on_exception);
-	DWORD tid;
+	DWORD  tid;
 	HANDLE h = CreateThread(NULL, 256 * 1024, overflow_worker, NULL,
 	                        CREATE_SUSPENDED | STACK_SIZE_PARAM_IS_A_RESERVATION, &tid);
 	ck_thread(tid, "faulting", CASE ".exe!recurse", CASE ".exe!recurse", CASE ".exe!recurse",

@@ -10,19 +10,22 @@
 #define WILD ((uintptr_t)0x7BADF000u)
 #endif
 
-CK_NOINLINE static void poke(volatile uint32_t *p)
+CK_NOINLINE static void
+poke(volatile uint32_t *p)
 {
 	*p = 0xFEEEFEEEu;
 	CK_KEEP();
 }
 
-CK_NOINLINE static void update(uintptr_t where)
+CK_NOINLINE static void
+update(uintptr_t where)
 {
 	poke((volatile uint32_t *)where);
 	CK_KEEP();
 }
 
-int main(void)
+int
+main(void)
 {
 	ck_init(CASE);
 	MEMORY_BASIC_INFORMATION mbi;
