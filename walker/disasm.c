@@ -1,0 +1,164 @@
+// walker/disasm.c - Capstone behind walker/disasm.h. The only file that
+// includes capstone.h; cs_err is mapped to dw_err here.
+#include "walker/disasm.h"
+
+#include <capstone/capstone.h>
+#include <stdlib.h>
+
+struct dw_dis {
+	csh  h[2];    // [0] 32-bit, [1] 64-bit
+	bool open[2];
+	bool failed[2];
+};
+
+dw_err
+dw_dis_new(dw_dis **out)
+{
+	*out      = NULL;
+	dw_dis *d = calloc(1, sizeof(*d));
+	if (d == NULL)
+		return DW_ENOMEM;
+	*out = d;
+	return DW_OK;
+}
+
+void
+dw_dis_free(dw_dis *d)
+{
+	if (d == NULL)
+		return;
+	for (int i = 0; i < 2; i++)
+		if (d->open[i])
+			cs_close(&d->h[i]);
+	free(d);
+}
+
+static csh *
+handle(dw_dis *d, dw_cpu cpu)
+{
+	int i = cpu == DW_CPU_AMD64 ? 1 : 0;
+	if (d->open[i])
+		return &d->h[i];
+	if (d->failed[i])
+		return NULL;
+	if (cs_open(CS_ARCH_X86, i ? CS_MODE_64 : CS_MODE_32, &d->h[i]) != CS_ERR_OK) {
+		d->failed[i] = true;
+		return NULL;
+	}
+	cs_option(d->h[i], CS_OPT_DETAIL, CS_OPT_ON);
+	d->open[i] = true;
+	return &d->h[i];
+}
+
+bool
+dw_dis_call_before(dw_dis *d, dw_cpu cpu, const uint8_t *code, size_t len, uint64_t end,
+                   uint64_t *target)
+{
+	if (target != NULL)
+		*target = 0;
+	csh *h = handle(d, cpu);
+	if (h == NULL)
+		return false;
+	// The shortest CALL is 2 bytes (FF D0), the longest real one 9 with a
+	// segment or REX prefix (FF 94 24 disp32 with REX.B and 66/2E).
+	for (size_t k = 2; k <= 9 && k <= len; k++) {
+		cs_insn *insn = NULL;
+		size_t   n    = cs_disasm(*h, code + len - k, k, end - k, 1, &insn);
+		bool     ok   = false;
+		if (n == 1 && insn[0].size == k && insn[0].id == X86_INS_CALL) {
+			ok = true;
+			if (target != NULL && insn[0].detail != NULL) {
+				const cs_x86 *x = &insn[0].detail->x86;
+				if (x->op_count == 1 && x->operands[0].type == X86_OP_IMM)
+					*target = (uint64_t)x->operands[0].imm;
+			}
+		}
+		if (n > 0)
+			cs_free(insn, n);
+		if (ok)
+			return true;
+	}
+	return false;
+}
+
+// Capstone's 64-bit register ids in x64 unwind-code order (RAX=0 .. R15=15).
+static int
+reg64(x86_reg r)
+{
+	static const x86_reg order[16] = {
+	    X86_REG_RAX, X86_REG_RCX, X86_REG_RDX, X86_REG_RBX, X86_REG_RSP, X86_REG_RBP,
+	    X86_REG_RSI, X86_REG_RDI, X86_REG_R8,  X86_REG_R9,  X86_REG_R10, X86_REG_R11,
+	    X86_REG_R12, X86_REG_R13, X86_REG_R14, X86_REG_R15,
+	};
+	for (int i = 0; i < 16; i++)
+		if (order[i] == r)
+			return i;
+	return -1;
+}
+
+bool
+dw_dis_x64_epilog(dw_dis *d, const uint8_t *code, size_t len, uint64_t ip, uint64_t func_begin,
+                  uint64_t func_end, uint8_t frame_reg, dw_dis_epi_step *steps, size_t *n)
+{
+	*n     = 0;
+	csh *h = handle(d, DW_CPU_AMD64);
+	if (h == NULL)
+		return false;
+	size_t off    = 0;
+	bool   result = false;
+	for (size_t i = 0; i < DW_DIS_EPI_MAX && off < len; i++) {
+		cs_insn *insn = NULL;
+		if (cs_disasm(*h, code + off, len - off, ip + off, 1, &insn) != 1)
+			break;
+		const cs_x86   *x    = &insn->detail->x86;
+		dw_dis_epi_step s    = {0};
+		bool            good = false, last = false;
+		if (insn->id == X86_INS_ADD && i == 0 && x->op_count == 2 &&
+		    x->operands[0].type == X86_OP_REG && x->operands[0].reg == X86_REG_RSP &&
+		    x->operands[1].type == X86_OP_IMM) {
+			s.op    = DW_DIS_EPI_ADD_RSP;
+			s.value = x->operands[1].imm;
+			good    = true;
+		} else if (insn->id == X86_INS_LEA && i == 0 && frame_reg != 0 && x->op_count == 2 &&
+		           x->operands[0].type == X86_OP_REG && x->operands[0].reg == X86_REG_RSP &&
+		           x->operands[1].type == X86_OP_MEM &&
+		           x->operands[1].mem.index == X86_REG_INVALID &&
+		           reg64(x->operands[1].mem.base) == frame_reg) {
+			s.op    = DW_DIS_EPI_LEA_RSP;
+			s.reg   = frame_reg;
+			s.value = x->operands[1].mem.disp;
+			good    = true;
+		} else if (insn->id == X86_INS_POP && x->op_count == 1 &&
+		           x->operands[0].type == X86_OP_REG && reg64(x->operands[0].reg) >= 0) {
+			s.op  = DW_DIS_EPI_POP;
+			s.reg = (uint8_t)reg64(x->operands[0].reg);
+			good  = true;
+		} else if (insn->id == X86_INS_RET) {
+			s.op = DW_DIS_EPI_RET;
+			good = last = true;
+		} else if (insn->id == X86_INS_JMP && x->op_count == 1) {
+			// A jump inside the function is control flow, not an epilog; a
+			// jump out of it (or through memory/register) is a tail call.
+			if (x->operands[0].type == X86_OP_IMM) {
+				uint64_t t = (uint64_t)x->operands[0].imm;
+				good       = t < func_begin || t >= func_end;
+			} else {
+				good = true;
+			}
+			s.op = DW_DIS_EPI_JMP;
+			last = good;
+		}
+		off += insn->size;
+		cs_free(insn, 1);
+		if (!good)
+			break;
+		steps[(*n)++] = s;
+		if (last) {
+			result = true;
+			break;
+		}
+	}
+	if (!result)
+		*n = 0;
+	return result;
+}
