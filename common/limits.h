@@ -129,6 +129,21 @@
 // strings). Symbol names beyond 4 KiB are truncated garbage or an attack.
 #define DW_MAX_PE_NAME_BYTES 4096
 
+// ---- Compiled symbol tables (symbols/symtab*.c) ----
+// Bytes of one table file. Offsets inside a table are 32-bit (string pool,
+// unwind blob), so a table cannot usefully exceed 4 GiB; the biggest PDBs
+// (Chromium, ~4 GiB) compile to a few hundred MiB.
+#define DW_MAX_SYMTAB_BYTES ((unsigned long long)4 << 30)
+// Sections in a table's directory: version 1 writes 21; room for additions.
+#define DW_MAX_SYMTAB_SECTIONS 64
+// Records of one kind given to a builder (functions, publics, lines, unwind
+// entries). Indices are 32-bit; the largest binaries have a few million.
+#define DW_MAX_SYMTAB_RECORDS (1u << 26)
+// Register rules in one STACK CFI record and in the effective rule set at an
+// address. dump_syms writes .cfa, .ra and the saved registers: x86-64 has 16
+// integer and 16 XMM registers, so real sets hold under 40.
+#define DW_MAX_CFI_RULES 64
+
 // ---- Stack walking (walker/walk.c, unwind_*.c, scan.c) ----
 // Frames per stack. Real stacks are under a few hundred frames; deep
 // recursion (stack overflow) reaches thousands of identical ones, and the

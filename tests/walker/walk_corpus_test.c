@@ -1,1 +1,0 @@
-#include "walker/walk.h"
