@@ -107,8 +107,13 @@ dw_pf__run(dw_pf *pf, const char *prog, bool expr, uint64_t *result)
 		if (*p == 0)
 			break;
 		const char *t = p;
-		while (*p != 0 && *p != ' ' && *p != '\t')
+		// MSVC writes some programs without a space after an assignment
+		// ("$T0 $ebp 204 + =$eip $T0 4 + ^ ="): '=' always ends a token.
+		if (*p == '=')
 			p++;
+		else
+			while (*p != 0 && *p != ' ' && *p != '\t' && *p != '=')
+				p++;
 		size_t n = (size_t)(p - t);
 		if (++ntok > DW_MAX_POSTFIX_TOKENS)
 			return DW_UW_BAD;

@@ -602,3 +602,20 @@ Test(walker_unwind_amd64, scan_accepts_call_preceded_return_address)
 	cr_assert_eq(ra, RA);
 	cr_assert_eq(at, C - 0xf8);
 }
+
+Test(walker_unwind_x86, assignment_without_following_space)
+{
+	// crash.sym (MSVC via dump_syms) has "... + =$eip $T0 4 + ^ =".
+	uint64_t ebp = STACK_LO + 0x100;
+	put32(ebp + 204, 0x1234);
+	put32(ebp + 208, 0x401000);
+	dw_pf pf = {.u = &uw, .width = 4};
+	dw_pf__set(&pf, "$ebp", ebp, false);
+	cr_assert_eq(dw_pf__run(&pf, "$T0 $ebp 204 + =$eip $T0 4 + ^ =$ebp $T0 ^ = $esp $T0 8 + =",
+	                        false, NULL),
+	             DW_UW_DONE);
+	uint64_t v;
+	cr_assert(dw_pf__get(&pf, "$eip", &v, NULL) && v == 0x401000);
+	cr_assert(dw_pf__get(&pf, "$ebp", &v, NULL) && v == 0x1234);
+	cr_assert(dw_pf__get(&pf, "$esp", &v, NULL) && v == ebp + 212);
+}

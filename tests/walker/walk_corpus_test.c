@@ -1,0 +1,1 @@
+#include "walker/walk.h"
