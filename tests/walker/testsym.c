@@ -111,6 +111,19 @@ tf_cmp(const void *a, const void *b)
 	return x->rva < y->rva ? -1 : x->rva > y->rva;
 }
 
+// segment:offset through the PE's section table, for PDBs (lld's) without
+// section headers of their own.
+static bool
+sec_rva(tmod *m, uint16_t seg, uint32_t off, uint32_t *out)
+{
+	size_t               n;
+	const dw_pe_section *s = m->pe != NULL ? dw_pe_get_sections(m->pe, &n) : NULL;
+	if (s == NULL || seg == 0 || seg > n)
+		return false;
+	*out = s[seg - 1].vaddr + off;
+	return true;
+}
+
 bool
 tsym_add_pdb(tsym *t, const char *module, const char *path)
 {
@@ -126,13 +139,16 @@ tsym_add_pdb(tsym *t, const char *module, const char *path)
 				continue;
 			for (size_t k = 0; k < ms->nprocs; k++) {
 				const dw_pdb_proc *p = &ms->procs[k];
-				if (!p->has_rva || p->kind == DW_PDB_S_THUNK32 || p->size == 0)
+				uint32_t           rva = p->rva;
+				if (!p->has_rva && !sec_rva(m, p->segment, p->offset, &rva))
+					continue;
+				if (p->kind == DW_PDB_S_THUNK32 || p->size == 0)
 					continue;
 				if (m->nfuncs == cap) {
 					cap      = cap ? cap * 2 : 64;
 					m->funcs = realloc(m->funcs, cap * sizeof(*m->funcs));
 				}
-				m->funcs[m->nfuncs++] = (tfunc){p->rva, p->size, p->name};
+				m->funcs[m->nfuncs++] = (tfunc){rva, p->size, p->name};
 			}
 		}
 		qsort(m->funcs, m->nfuncs, sizeof(*m->funcs), tf_cmp);
@@ -159,8 +175,12 @@ tsym_add_pdb(tsym *t, const char *module, const char *path)
 	if (dw_pdb_get_publics(&pubs, &np, m->pdb) == DW_OK && np > 0) {
 		m->pubs = calloc(np, sizeof(*m->pubs));
 		for (size_t i = 0; i < np; i++)
-			if (pubs[i].has_rva && (pubs[i].flags & 1))
-				m->pubs[m->npubs++] = (tfunc){pubs[i].rva, 0, pubs[i].name};
+		{
+			uint32_t rva = pubs[i].rva;
+			if ((pubs[i].has_rva || sec_rva(m, pubs[i].segment, pubs[i].offset, &rva)) &&
+			    (pubs[i].flags & (m->nfuncs > 0 ? 1u : 3u)))
+				m->pubs[m->npubs++] = (tfunc){rva, 0, pubs[i].name};
+		}
 		qsort(m->pubs, m->npubs, sizeof(*m->pubs), tf_cmp);
 	}
 	return true;
