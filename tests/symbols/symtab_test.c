@@ -738,7 +738,7 @@ brute_range(const rrec *r, size_t n, uint32_t type, uint32_t a)
 	return best;
 }
 
-Test(symbols_symtab, large_random_table_matches_brute_force, .timeout = 120)
+Test(symbols_symtab, large_random_table_matches_brute_force)
 {
 	enum { NF = 3000, NP = 1500, NW = 2000, NX = 2000, NQ = 6000 };
 	rrec *fn = calloc(NF, sizeof(rrec)), *pb = calloc(NP, sizeof(rrec));
