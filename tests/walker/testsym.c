@@ -151,7 +151,8 @@ tsym_add_pdb(tsym *t, const char *module, const char *path)
 				m->funcs[m->nfuncs++] = (tfunc){rva, p->size, p->name};
 			}
 		}
-		qsort(m->funcs, m->nfuncs, sizeof(*m->funcs), tf_cmp);
+		if (m->nfuncs > 0)
+			qsort(m->funcs, m->nfuncs, sizeof(*m->funcs), tf_cmp);
 		dw_cur pc, xc;
 		if (dw_pdb_debug_stream(&pc, m->pdb, DW_PDB_DBG_PDATA) == DW_OK &&
 		    dw_pdb_debug_stream(&xc, m->pdb, DW_PDB_DBG_XDATA) == DW_OK && pc.len >= 12) {
@@ -181,7 +182,8 @@ tsym_add_pdb(tsym *t, const char *module, const char *path)
 			    (pubs[i].flags & (m->nfuncs > 0 ? 1u : 3u)))
 				m->pubs[m->npubs++] = (tfunc){rva, 0, pubs[i].name};
 		}
-		qsort(m->pubs, m->npubs, sizeof(*m->pubs), tf_cmp);
+		if (m->npubs > 0)
+			qsort(m->pubs, m->npubs, sizeof(*m->pubs), tf_cmp);
 	}
 	return true;
 }

@@ -70,7 +70,7 @@ add_case_symbols(tsym *t, const char *dir, char mods[][64], size_t *nmods)
 		if (!tsym_add_pe(t, e->d_name, path))
 			continue;
 		if (*nmods < 16)
-			snprintf(mods[(*nmods)++], 64, "%s", e->d_name);
+			snprintf(mods[(*nmods)++], 64, "%.63s", e->d_name);
 		// The PDB named by the PE's CodeView record (read with our own PE
 		// reader, through a second open: tsym keeps its own).
 		FILE *f = fopen(path, "rb");
