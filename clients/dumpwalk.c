@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "clients/cmd_findings.h"
 #include "clients/dump_print.h"
 #include "walker/dump.h"
 
@@ -23,6 +24,9 @@ static int cmd_help(int argc, char **argv);
 static const command commands[] = {
     {"dump", "FILE [--json] [--pretty]",
      "print every stream of a minidump (text, or JSON with --json)", cmd_dump},
+    {"patterns", "FILE [--json] [--pretty]",
+     "name the analysis patterns a dump shows (no stack walk yet)", dwc_cmd_patterns},
+    {"diff", "A.dmp B.dmp [--json]", "compare two dumps of one program", dwc_cmd_diff},
     {"help", "[COMMAND]", "show this help, or one command's", cmd_help},
 };
 

@@ -162,4 +162,22 @@
 // Inline frames reported at one address. Real inline depth is < 30.
 #define DW_MAX_INLINE_FRAMES 64
 
+// ---- Pattern detectors (walker/finding.c, classify.c, detect_*.c, diff.c) ----
+// Findings in one analysis: the catalog has about 60 patterns, a few of them
+// once per thread; a list past this is a detector bug or a hostile dump.
+#define DW_MAX_FINDINGS 1024
+// Evidence items on one finding; the rest are counted, not kept, so a dump
+// with 65536 threads cannot make one finding unreadable.
+#define DW_MAX_FINDING_EVIDENCE 64
+// Exported functions checked for inline hooks per module. ntdll has ~2500
+// exports; the check reads 16 bytes per export.
+#define DW_MAX_HOOK_EXPORTS 8192
+// Bytes of the process environment block read (Environment Hint). Windows
+// caps the environment at 32767 characters per variable; real blocks are a
+// few KiB.
+#define DW_MAX_ENVIRONMENT_BYTES (256u << 10)
+// Catchable types followed in one C++ ThrowInfo (a class with many bases
+// lists each; real ones have under 20).
+#define DW_MAX_CATCHABLE_TYPES 64
+
 #endif

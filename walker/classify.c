@@ -1,0 +1,128 @@
+// Runs the detectors that need no stack walk (walker/classify.h).
+#include "walker/classify_int.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+void
+dw_classify_config_default(dw_classify_config *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->handle_total       = 10000;
+	out->handle_per_type    = 2000;
+	out->commit_private_32  = (uint64_t)1 << 30;
+	out->commit_private_64  = (uint64_t)16 << 30;
+	out->fragment_gap       = (uint64_t)5 << 28; // 1.25 GiB
+	out->fragment_min_range = (uint64_t)64 << 20;
+	out->spike_min_100ns    = 10000000; // 1 s
+	out->spike_share_pct    = 50;
+	out->young_thread_s     = 10;
+	out->stack_guard_bytes  = 0x3000;
+}
+
+bool
+dw_classify__u32(const dw_cx *cx, uint64_t addr, uint32_t *out)
+{
+	uint8_t b[4];
+	*out = 0;
+	if (dw_dump_read(cx->d, addr, b, sizeof(b), NULL) != DW_OK)
+		return false;
+	*out = (uint32_t)b[0] | ((uint32_t)b[1] << 8) | ((uint32_t)b[2] << 16) |
+	       ((uint32_t)b[3] << 24);
+	return true;
+}
+
+bool
+dw_classify__u64(const dw_cx *cx, uint64_t addr, uint64_t *out)
+{
+	uint32_t lo, hi;
+	*out = 0;
+	if (addr > UINT64_MAX - 8 || !dw_classify__u32(cx, addr, &lo) ||
+	    !dw_classify__u32(cx, addr + 4, &hi))
+		return false;
+	*out = (uint64_t)lo | ((uint64_t)hi << 32);
+	return true;
+}
+
+bool
+dw_classify__ptr(const dw_cx *cx, uint64_t addr, uint64_t *out)
+{
+	if (cx->ptr == 8)
+		return dw_classify__u64(cx, addr, out);
+	uint32_t v;
+	bool     ok = dw_classify__u32(cx, addr, &v);
+	*out        = v;
+	return ok;
+}
+
+void
+dw_classify__where(const dw_cx *cx, uint64_t addr, char *buf, size_t size)
+{
+	const dw_md_module *m = dw_dump_module_at(cx->d, addr);
+	if (m != NULL)
+		snprintf(buf, size, "%s+0x%" PRIx64, dw_vml_basename(m->name), addr - m->base);
+	else
+		snprintf(buf, size, "0x%" PRIx64 " (in no module)", addr);
+}
+
+const dw_md_module *
+dw_classify__module_named(const dw_cx *cx, const char *name)
+{
+	for (size_t i = 0; i < cx->nmodules; i++)
+		if (strcasecmp(dw_vml_basename(cx->modules[i].name), name) == 0)
+			return &cx->modules[i];
+	return NULL;
+}
+
+dw_err
+dw_classify_into(dw_findings *fs, const dw_dump *d, const dw_classify_config *cfg)
+{
+	dw_classify_config def;
+	if (cfg == NULL) {
+		dw_classify_config_default(&def);
+		cfg = &def;
+	}
+	dw_cx cx;
+	memset(&cx, 0, sizeof(cx));
+	cx.d       = d;
+	cx.s       = dw_dump_other_streams(d);
+	cx.cfg     = cfg;
+	cx.fs      = fs;
+	cx.cpu     = dw_dump_cpu(d);
+	cx.ptr     = cx.cpu == DW_CPU_AMD64 || cx.cpu == DW_CPU_ARM64 ? 8 : 4;
+	cx.modules = dw_dump_modules(d, &cx.nmodules);
+	cx.exe     = cx.nmodules != 0 ? &cx.modules[0] : NULL;
+	dw_err rv  = dw_vml_build(&cx.vml, d, cfg->fragment_min_range);
+	if (rv != DW_OK)
+		return rv;
+	cx.has_vml = true;
+
+	dw_classify__exception(&cx);
+	dw_classify__memory(&cx);
+	dw_classify__handles(&cx);
+	dw_classify__threads(&cx);
+	dw_classify__platform(&cx);
+
+	dw_vml_fini(&cx.vml);
+	rv = dw_findings_error(fs);
+	return rv == DW_ENOMEM ? rv : DW_OK;
+}
+
+dw_err
+dw_classify(dw_findings **out, const dw_dump *d, const dw_classify_config *cfg)
+{
+	*out = NULL;
+	dw_findings *fs;
+	dw_err       rv = dw_findings_new(&fs);
+	if (rv != DW_OK)
+		return rv;
+	rv = dw_classify_into(fs, d, cfg);
+	if (rv != DW_OK) {
+		dw_findings_free(fs);
+		return rv;
+	}
+	*out = fs;
+	return DW_OK;
+}

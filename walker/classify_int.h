@@ -1,0 +1,74 @@
+// walker/classify_int.h - shared state and helpers of the detectors
+// (classify.c, detect_*.c). Not a public header.
+#ifndef DW_WALKER_CLASSIFY_INT_H
+#define DW_WALKER_CLASSIFY_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "walker/classify.h"
+#include "walker/dump.h"
+#include "walker/finding.h"
+#include "walker/streams.h"
+#include "walker/vmlayout.h"
+
+// Catalog names, spelled once (PATTERNS.md).
+#define DW_P_EXCEPTION_MODULE "Exception Module"
+#define DW_P_NULL_DATA "NULL Pointer (Data)"
+#define DW_P_NULL_CODE "NULL Pointer (Code)"
+#define DW_P_INVALID_POINTER "Invalid Pointer (General)"
+#define DW_P_WILD_CODE "Wild Code"
+#define DW_P_DIVIDE "Divide by Zero (User Mode)"
+#define DW_P_STACK_OVERFLOW "Stack Overflow (User Mode)"
+#define DW_P_CPP "C++ Exception"
+#define DW_P_MANAGED "Managed Code Exception"
+#define DW_P_BUFFER_OVERFLOW "Local Buffer Overflow (User Space)"
+#define DW_P_HEAP_CORRUPTION "Dynamic Memory Corruption (Process Heap)"
+#define DW_P_STORED "Stored Exception"
+#define DW_P_MANUAL "Manual Dump (Process)"
+#define DW_P_HANDLE_LEAK "Handle Leak"
+#define DW_P_MEMORY "Memory Leak (Process Heap) / Insufficient Memory (Committed Memory)"
+#define DW_P_FRAGMENTATION "Module Fragmentation"
+#define DW_P_HOOKSWARE "Hooksware"
+#define DW_P_LAST_ERROR "Last Error Collection"
+#define DW_P_ENVIRONMENT "Environment Hint"
+#define DW_P_INSTRUMENTATION "Instrumentation Information"
+#define DW_P_COMMENTS "Embedded Comments"
+#define DW_P_THREAD_AGE "Thread Age"
+#define DW_P_SPIKING "Active Thread / Spiking Thread"
+#define DW_P_NOT_MY_THREAD "Not My Thread"
+#define DW_P_WOW64 "Virtualized Process (WOW64)"
+#define DW_P_CLR "CLR Thread / JIT Code (.NET)"
+
+typedef struct dw_cx {
+	const dw_dump            *d;
+	const dw_md_streams      *s;
+	const dw_classify_config *cfg;
+	dw_findings              *fs;
+	dw_cpu                    cpu; // of the dump's contexts
+	unsigned                  ptr; // pointer size of the dump's CPU: 4 or 8
+	const dw_md_module       *modules;
+	size_t                    nmodules;
+	const dw_md_module       *exe; // the main image: the first module, by convention
+	dw_vml                    vml;
+	bool                      has_vml;
+} dw_cx;
+
+void dw_classify__exception(dw_cx *cx);
+void dw_classify__memory(dw_cx *cx);
+void dw_classify__handles(dw_cx *cx);
+void dw_classify__threads(dw_cx *cx);
+void dw_classify__platform(dw_cx *cx);
+
+// Reads of process memory from the dump (little-endian); false when missing.
+bool dw_classify__u32(const dw_cx *cx, uint64_t addr, uint32_t *out);
+bool dw_classify__u64(const dw_cx *cx, uint64_t addr, uint64_t *out);
+// A pointer of the dump's size (4 or 8 bytes).
+bool dw_classify__ptr(const dw_cx *cx, uint64_t addr, uint64_t *out);
+// "module.dll+0x1234" or "0x... (in no module)" into buf.
+void dw_classify__where(const dw_cx *cx, uint64_t addr, char *buf, size_t size);
+// The module whose file name (no path, case-insensitive) is `name`, or NULL.
+const dw_md_module *dw_classify__module_named(const dw_cx *cx, const char *name);
+
+#endif

@@ -1,0 +1,419 @@
+// Platform and process-environment detectors: Virtualized Process (WOW64),
+// CLR Thread / JIT Code, Environment Hint and Instrumentation Information
+// (the PEB), and Hooksware (hooking modules and inline hooks in exports).
+#include "walker/classify_int.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/limits.h"
+#include "walker/context.h"
+
+// ---- WOW64 ------------------------------------------------------------------
+
+static void
+wow64(dw_cx *cx)
+{
+	const dw_md_module *w;
+	if (!dw_vml_is_wow64(cx->d, &w))
+		return;
+	dw_finding *f = dw_findings_add(
+	    cx->fs, DW_P_WOW64, DW_CONF_CERTAIN,
+	    "a 64-bit dump of a process that loads the WOW64 layer (%s): a 32-bit program; its "
+	    "32-bit stacks come from the WOW64 context in each 64-bit TEB (the stack walker)",
+	    dw_vml_basename(w->name));
+	for (size_t i = 0; i < cx->nmodules; i++) {
+		const char *b = dw_vml_basename(cx->modules[i].name);
+		if (strncasecmp(b, "wow64", 5) == 0)
+			dw_finding_module(cx->fs, f, "WOW64 module", cx->modules[i].name, cx->modules[i].base);
+	}
+	size_t low = 0;
+	for (size_t i = 0; i < cx->nmodules; i++)
+		low += cx->modules[i].base + cx->modules[i].size <= 0x100000000ull;
+	dw_finding_value(cx->fs, f, "modules below 4 GiB (32-bit side)", low, NULL);
+	if (cx->exe != NULL)
+		dw_finding_module(cx->fs, f, "main image", cx->exe->name, cx->exe->base);
+}
+
+// ---- CLR --------------------------------------------------------------------
+
+static void
+clr(dw_cx *cx)
+{
+	static const char *const names[] = {"clr.dll", "coreclr.dll", "mscorwks.dll"};
+	const dw_md_module      *rt      = NULL;
+	for (size_t i = 0; i < 3 && rt == NULL; i++)
+		rt = dw_classify__module_named(cx, names[i]);
+	if (rt == NULL)
+		return;
+	const dw_vml *v = &cx->vml;
+	if (!v->has_mi) {
+		dw_finding *f = dw_findings_add(
+		    cx->fs, DW_P_CLR, DW_CONF_POSSIBLE,
+		    "the CLR (%s) is loaded; which threads run JIT code needs MemoryInfoList (executable "
+		    "private memory) and the stacks",
+		    dw_vml_basename(rt->name));
+		dw_finding_module(cx->fs, f, "CLR runtime", rt->name, rt->base);
+		return;
+	}
+	size_t              n;
+	const dw_md_thread *th = dw_dump_threads(cx->d, &n);
+	size_t              in_jit = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (th[i].context == NULL)
+			continue;
+		uint64_t                 ip = dw_context_ip(th[i].context);
+		const dw_md_memory_info *mi = dw_md_streams_memory_info_at(cx->s, ip);
+		if (mi != NULL && mi->type == DW_MD_MEM_PRIVATE && mi->state == DW_MD_MEM_COMMIT &&
+		    (mi->protect & DW_MD_PAGE_EXECUTE_ANY) != 0)
+			in_jit++;
+	}
+	dw_finding *f = dw_findings_add(
+	    cx->fs, DW_P_CLR, in_jit != 0 ? DW_CONF_LIKELY : DW_CONF_POSSIBLE,
+	    "the CLR (%s) is loaded with %zu executable private regions (%.1f KiB, JIT code); %zu "
+	    "threads are executing there now",
+	    dw_vml_basename(rt->name), v->exec_private_regions,
+	    (double)v->exec_private_bytes / 1024.0, in_jit);
+	dw_finding_module(cx->fs, f, "CLR runtime", rt->name, rt->base);
+	dw_finding_value(cx->fs, f, "executable private bytes", v->exec_private_bytes, NULL);
+	for (size_t i = 0; i < n; i++) {
+		if (th[i].context == NULL)
+			continue;
+		uint64_t                 ip = dw_context_ip(th[i].context);
+		const dw_md_memory_info *mi = dw_md_streams_memory_info_at(cx->s, ip);
+		if (mi != NULL && mi->type == DW_MD_MEM_PRIVATE && mi->state == DW_MD_MEM_COMMIT &&
+		    (mi->protect & DW_MD_PAGE_EXECUTE_ANY) != 0) {
+			dw_finding_thread(cx->fs, f, "thread in JIT code", th[i].thread_id);
+			dw_finding_address(cx->fs, f, "its instruction pointer", ip, NULL);
+		}
+	}
+}
+
+// ---- PEB: global flags and environment -------------------------------------
+
+// NtGlobalFlag bits (gflags.exe's abbreviations), the ones that change how a
+// user-mode process behaves.
+static const struct {
+	uint32_t    bit;
+	const char *name;
+} gflags[] = {
+    {0x00000001u, "FLG_STOP_ON_EXCEPTION (soe)"},
+    {0x00000002u, "FLG_SHOW_LDR_SNAPS (sls)"},
+    {0x00000010u, "FLG_HEAP_ENABLE_TAIL_CHECK (htc)"},
+    {0x00000020u, "FLG_HEAP_ENABLE_FREE_CHECK (hfc)"},
+    {0x00000040u, "FLG_HEAP_VALIDATE_PARAMETERS (hpc)"},
+    {0x00000080u, "FLG_HEAP_VALIDATE_ALL (hvc)"},
+    {0x00000100u, "FLG_APPLICATION_VERIFIER (vrf)"},
+    {0x00000800u, "FLG_HEAP_ENABLE_TAGGING (htg)"},
+    {0x00001000u, "FLG_USER_STACK_TRACE_DB (ust)"},
+    {0x00008000u, "FLG_HEAP_ENABLE_TAG_BY_DLL (htd)"},
+    {0x00010000u, "FLG_DISABLE_STACK_EXTENSION (dse)"},
+    {0x00200000u, "FLG_HEAP_DISABLE_COALESCING (dhc)"},
+    {0x00400000u, "FLG_ENABLE_CLOSE_EXCEPTIONS (ece)"},
+    {0x00800000u, "FLG_ENABLE_EXCEPTION_LOGGING (eel)"},
+    {0x01000000u, "FLG_ENABLE_HANDLE_TYPE_TAGGING (eot)"},
+    {0x02000000u, "FLG_HEAP_PAGE_ALLOCS (hpa: full page heap)"},
+    {0x40000000u, "FLG_CRITSEC_EVENT_CREATION (cse)"},
+};
+
+// The PEB address from the first thread whose TEB is in the dump
+// (TEB.ProcessEnvironmentBlock: +0x60 x64, +0x30 x86).
+static uint64_t
+peb_address(const dw_cx *cx)
+{
+	size_t              n;
+	const dw_md_thread *th = dw_dump_threads(cx->d, &n);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t peb;
+		if (th[i].teb != 0 && dw_classify__ptr(cx, th[i].teb + (cx->ptr == 8 ? 0x60 : 0x30), &peb) &&
+		    peb != 0)
+			return peb;
+	}
+	return 0;
+}
+
+static void
+instrumentation(dw_cx *cx, uint64_t peb)
+{
+	uint32_t            flags  = 0;
+	bool                has    = peb != 0 && dw_classify__u32(cx, peb + (cx->ptr == 8 ? 0xBC : 0x68), &flags);
+	const dw_md_module *vrf    = dw_classify__module_named(cx, "verifier.dll");
+	const dw_md_module *vrfcore = dw_classify__module_named(cx, "vrfcore.dll");
+	if (!has && vrf == NULL && vrfcore == NULL) {
+		dw_findings_need(cx->fs, DW_P_INSTRUMENTATION, "PEB memory",
+		                 "global flags live in the PEB, which is not in the dump; no "
+		                 "Application Verifier module is loaded");
+		return;
+	}
+	if ((!has || flags == 0) && vrf == NULL && vrfcore == NULL) {
+		dw_finding *s = dw_findings_summary(cx->fs, DW_P_INSTRUMENTATION,
+		                                    "NtGlobalFlag is 0 and no Application Verifier "
+		                                    "module is loaded");
+		dw_finding_address(cx->fs, s, "PEB", peb, NULL);
+		return;
+	}
+	dw_finding *f = dw_findings_add(
+	    cx->fs, DW_P_INSTRUMENTATION, DW_CONF_CERTAIN,
+	    "the process runs instrumented: NtGlobalFlag 0x%08x%s%s", flags,
+	    (flags & 0x70u) == 0x70u ? " (htc|hfc|hpc: the heap checks a debugger-started process gets)" : "",
+	    vrf != NULL || vrfcore != NULL ? ", Application Verifier loaded" : "");
+	if (has) {
+		dw_finding_address(cx->fs, f, "PEB", peb, NULL);
+		dw_finding_value(cx->fs, f, "NtGlobalFlag", flags, NULL);
+		for (size_t i = 0; i < sizeof(gflags) / sizeof(gflags[0]); i++)
+			if ((flags & gflags[i].bit) != 0)
+				dw_finding_text(cx->fs, f, "global flag", "%s", gflags[i].name);
+	}
+	if (vrf != NULL)
+		dw_finding_module(cx->fs, f, "Application Verifier", vrf->name, vrf->base);
+	if (vrfcore != NULL)
+		dw_finding_module(cx->fs, f, "Application Verifier", vrfcore->name, vrfcore->base);
+}
+
+// Variables whose presence changes how a program or its runtime behaves.
+static const char *const hint_prefixes[] = {
+    "__COMPAT_LAYER=", "_NO_DEBUG_HEAP=", "COMPLUS_",         "DOTNET_",
+    "CORECLR_",        "COR_ENABLE_PROFILING=", "COR_PROFILER", "JAVA_TOOL_OPTIONS=",
+    "_JAVA_OPTIONS=",  "_NT_SYMBOL_PATH=", "RUST_BACKTRACE=", "ASAN_OPTIONS=",
+    "WINEDEBUG=",      "WINEDLLOVERRIDES=", "PROCESSOR_ARCHITEW6432=", "OANOCACHE=",
+};
+
+static void
+environment(dw_cx *cx, uint64_t peb)
+{
+	uint64_t params = 0, env = 0, size = 0;
+	if (peb == 0 || !dw_classify__ptr(cx, peb + (cx->ptr == 8 ? 0x20 : 0x10), &params) ||
+	    params == 0 || !dw_classify__ptr(cx, params + (cx->ptr == 8 ? 0x80 : 0x48), &env) ||
+	    env == 0) {
+		dw_findings_need(cx->fs, DW_P_ENVIRONMENT, "PEB memory",
+		                 "the environment block is reached through the PEB and its process "
+		                 "parameters, which are not in the dump");
+		return;
+	}
+	// EnvironmentSize (+0x3F0 x64, +0x290 x86; Vista and later) bounds the
+	// read when present; otherwise read up to the cap and stop at "\0\0".
+	if (!dw_classify__ptr(cx, params + (cx->ptr == 8 ? 0x3F0 : 0x290), &size) || size == 0 ||
+	    size > DW_MAX_ENVIRONMENT_BYTES)
+		size = DW_MAX_ENVIRONMENT_BYTES;
+	dw_finding *f     = NULL;
+	char        var[512];
+	size_t      vlen  = 0, count = 0;
+	uint64_t    off   = 0;
+	bool        ended = false;
+	while (off + 1 < size) {
+		uint8_t u[2];
+		if (dw_dump_read(cx->d, env + off, u, 2, NULL) != DW_OK)
+			break;
+		off += 2;
+		uint16_t ch = (uint16_t)(u[0] | (u[1] << 8));
+		if (ch != 0) {
+			if (vlen + 1 < sizeof(var))
+				var[vlen++] = ch < 0x80 ? (char)ch : '?';
+			continue;
+		}
+		if (vlen == 0) {
+			ended = true;
+			break;
+		}
+		var[vlen] = 0;
+		count++;
+		if (f == NULL)
+			f = dw_findings_add(cx->fs, DW_P_ENVIRONMENT, DW_CONF_CERTAIN,
+			                    "the process environment is in the dump");
+		for (size_t i = 0; i < sizeof(hint_prefixes) / sizeof(hint_prefixes[0]); i++)
+			if (strncasecmp(var, hint_prefixes[i], strlen(hint_prefixes[i])) == 0) {
+				dw_finding_text(cx->fs, f, "behaviour-changing variable", "%s", var);
+				break;
+			}
+		vlen = 0;
+	}
+	if (f == NULL) {
+		dw_findings_need(cx->fs, DW_P_ENVIRONMENT, "environment memory",
+		                 "the environment block at 0x%" PRIx64 " is not in the dump", env);
+		return;
+	}
+	f->explanation = dw_findings_printf(cx->fs,
+	                                    "%zu environment variables read from the PEB's process "
+	                                    "parameters%s",
+	                                    count, ended ? "" : " (block cut short in the dump)");
+	dw_finding_address(cx->fs, f, "environment block", env, NULL);
+	dw_finding_value(cx->fs, f, "variables", count, NULL);
+}
+
+// ---- Hooksware --------------------------------------------------------------
+
+static const char *const default_hook_modules[] = {
+    "detoured.dll",    "easyhook.dll",    "easyhook32.dll", "easyhook64.dll",
+    "madchook.dll",    "madchook32.dll",  "madchook64.dll", "minhook.x86.dll",
+    "minhook.x64.dll", "minhook.dll",     "mhook.dll",      "apihook.dll",
+    "nthookengine.dll", "hookshark.dll",
+};
+
+// Where the first instructions at `addr` jump, for the common inline-hook
+// shapes: jmp rel32 (E9), a hot-patch short jump back onto one (EB F9 / E9),
+// jmp [mem] (FF 25), mov rax, imm64; jmp rax (48 B8 .. FF E0) and push imm32;
+// ret (68 .. C3). An FF 25 whose slot lies inside the module, away from the
+// instruction, is an import thunk, not a hook. Byte patterns only: a full
+// disassembly arrives with walker/disasm.h.
+static bool
+jump_target(const dw_cx *cx, const dw_md_module *m, uint64_t addr, uint64_t *target)
+{
+	uint8_t b[16];
+	if (dw_dump_read(cx->d, addr, b, sizeof(b), NULL) != DW_OK)
+		return false;
+	if (b[0] == 0xEB && b[1] == 0xF9) { // hot-patch: jump back 5 bytes onto a long jump
+		uint8_t p[5];
+		if (addr < 5 || dw_dump_read(cx->d, addr - 5, p, 5, NULL) != DW_OK || p[0] != 0xE9)
+			return false;
+		int32_t rel = (int32_t)((uint32_t)p[1] | ((uint32_t)p[2] << 8) | ((uint32_t)p[3] << 16) |
+		                        ((uint32_t)p[4] << 24));
+		*target     = addr + (uint64_t)(int64_t)rel;
+		return true;
+	}
+	if (b[0] == 0xE9) {
+		int32_t rel = (int32_t)((uint32_t)b[1] | ((uint32_t)b[2] << 8) | ((uint32_t)b[3] << 16) |
+		                        ((uint32_t)b[4] << 24));
+		*target     = addr + 5 + (uint64_t)(int64_t)rel;
+		if (cx->ptr == 4)
+			*target &= 0xFFFFFFFFu;
+		return true;
+	}
+	if (b[0] == 0xFF && b[1] == 0x25) {
+		uint32_t disp = (uint32_t)b[2] | ((uint32_t)b[3] << 8) | ((uint32_t)b[4] << 16) |
+		                ((uint32_t)b[5] << 24);
+		uint64_t slot = cx->ptr == 8 ? addr + 6 + (uint64_t)(int64_t)(int32_t)disp : disp;
+		bool inside = slot - m->base < m->size;
+		if (inside && !(cx->ptr == 8 && disp == 0))
+			return false;
+		return dw_classify__ptr(cx, slot, target);
+	}
+	if (cx->ptr == 8 && b[0] == 0x48 && b[1] == 0xB8 && b[10] == 0xFF && b[11] == 0xE0) {
+		uint64_t v = 0;
+		for (int i = 7; i >= 0; i--)
+			v = (v << 8) | b[2 + i];
+		*target = v;
+		return true;
+	}
+	if (b[0] == 0x68 && b[5] == 0xC3) {
+		*target = (uint64_t)b[1] | ((uint64_t)b[2] << 8) | ((uint64_t)b[3] << 16) |
+		          ((uint64_t)b[4] << 24);
+		return true;
+	}
+	return false;
+}
+
+// Checks the exports of one module whose image headers are in the dump.
+// Returns false when the headers are not there.
+static bool
+inline_hooks(dw_cx *cx, const dw_md_module *m, dw_finding **f, size_t *hooks)
+{
+	uint32_t mz, lfanew, pe, dir_rva, dir_size;
+	uint8_t  magic[2];
+	if (!dw_classify__u32(cx, m->base, &mz) || (mz & 0xFFFF) != 0x5A4D ||
+	    !dw_classify__u32(cx, m->base + 0x3C, &lfanew) || lfanew > 0x10000 ||
+	    !dw_classify__u32(cx, m->base + lfanew, &pe) || pe != 0x00004550 ||
+	    dw_dump_read(cx->d, m->base + lfanew + 0x18, magic, 2, NULL) != DW_OK)
+		return false;
+	uint64_t opt = m->base + lfanew + 0x18;
+	uint16_t om  = (uint16_t)(magic[0] | (magic[1] << 8));
+	uint64_t dd  = om == 0x20b ? opt + 112 : om == 0x10b ? opt + 96 : 0;
+	if (dd == 0 || !dw_classify__u32(cx, dd, &dir_rva) || !dw_classify__u32(cx, dd + 4, &dir_size))
+		return false;
+	if (dir_rva == 0 || dir_size == 0)
+		return true;
+	uint32_t nfunc, nnames, afunc, anames, aords;
+	uint64_t ed = m->base + dir_rva;
+	if (!dw_classify__u32(cx, ed + 0x14, &nfunc) || !dw_classify__u32(cx, ed + 0x18, &nnames) ||
+	    !dw_classify__u32(cx, ed + 0x1C, &afunc) || !dw_classify__u32(cx, ed + 0x20, &anames) ||
+	    !dw_classify__u32(cx, ed + 0x24, &aords))
+		return true;
+	for (uint32_t i = 0; i < nnames && i < DW_MAX_HOOK_EXPORTS; i++) {
+		uint8_t  o[2];
+		uint32_t name_rva, frva;
+		if (dw_dump_read(cx->d, m->base + aords + 2ull * i, o, 2, NULL) != DW_OK ||
+		    !dw_classify__u32(cx, m->base + anames + 4ull * i, &name_rva))
+			continue;
+		uint32_t ord = (uint32_t)(o[0] | (o[1] << 8));
+		if (ord >= nfunc || !dw_classify__u32(cx, m->base + afunc + 4ull * ord, &frva) || frva == 0)
+			continue;
+		if (frva >= dir_rva && frva - dir_rva < dir_size)
+			continue; // a forwarder string, not code
+		uint64_t fn = m->base + frva, target;
+		if (!jump_target(cx, m, fn, &target) || target - m->base < m->size)
+			continue;
+		(*hooks)++;
+		if (*f == NULL)
+			*f = dw_findings_add(cx->fs, DW_P_HOOKSWARE, DW_CONF_LIKELY,
+			                     "exported functions begin with a jump into another module: "
+			                     "inline hooks");
+		char name[128] = "?", where[160];
+		size_t k = 0;
+		for (; k + 1 < sizeof(name); k++) {
+			uint8_t c;
+			if (dw_dump_read(cx->d, m->base + name_rva + k, &c, 1, NULL) != DW_OK || c == 0)
+				break;
+			name[k] = (char)(c >= 0x20 && c < 0x7f ? c : '?');
+		}
+		name[k > 0 ? k : 1] = 0;
+		dw_classify__where(cx, target, where, sizeof(where));
+		dw_finding_text(cx->fs, *f, "hooked export", "%s!%s at 0x%" PRIx64 " jumps to %s",
+		                dw_vml_basename(m->name), name, fn, where);
+	}
+	return true;
+}
+
+static void
+hooksware(dw_cx *cx)
+{
+	const char *const *list = cx->cfg->hook_modules;
+	size_t             nl   = cx->cfg->nhook_modules;
+	if (list == NULL) {
+		list = default_hook_modules;
+		nl   = sizeof(default_hook_modules) / sizeof(default_hook_modules[0]);
+	}
+	for (size_t i = 0; i < cx->nmodules; i++) {
+		const char *b = dw_vml_basename(cx->modules[i].name);
+		for (size_t k = 0; k < nl; k++)
+			if (strcasecmp(b, list[k]) == 0) {
+				dw_finding *f = dw_findings_add(cx->fs, DW_P_HOOKSWARE, DW_CONF_LIKELY,
+				                                "%s, a known hooking library, is loaded", b);
+				dw_finding_module(cx->fs, f, "hooking module", cx->modules[i].name,
+				                  cx->modules[i].base);
+				dw_finding_value(cx->fs, f, "module size", cx->modules[i].size, NULL);
+				if (cx->modules[i].has_version)
+					dw_finding_text(cx->fs, f, "file version", "%u.%u.%u.%u",
+					                cx->modules[i].version.file_version_ms >> 16,
+					                cx->modules[i].version.file_version_ms & 0xFFFF,
+					                cx->modules[i].version.file_version_ls >> 16,
+					                cx->modules[i].version.file_version_ls & 0xFFFF);
+				break;
+			}
+	}
+	dw_finding *f       = NULL;
+	size_t      hooks   = 0, checked = 0;
+	for (size_t i = 0; i < cx->nmodules; i++)
+		checked += inline_hooks(cx, &cx->modules[i], &f, &hooks);
+	if (f != NULL)
+		f->explanation = dw_findings_printf(cx->fs,
+		                                    "%zu exported functions begin with a jump into another "
+		                                    "module: inline hooks (byte patterns; disassembly "
+		                                    "comes with walker/disasm)",
+		                                    hooks);
+	if (checked == 0 && cx->nmodules != 0)
+		dw_findings_need(cx->fs, DW_P_HOOKSWARE, "module images in memory",
+		                 "inline hooks show in the first bytes of exported functions; no "
+		                 "module's headers are in the dump (a full-memory dump has them)");
+}
+
+void
+dw_classify__platform(dw_cx *cx)
+{
+	wow64(cx);
+	clr(cx);
+	uint64_t peb = peb_address(cx);
+	instrumentation(cx, peb);
+	environment(cx, peb);
+	hooksware(cx);
+}
