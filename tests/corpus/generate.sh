@@ -60,7 +60,10 @@ compile() {
 		ext=dll
 		kindflags=(-shared "-Wl,--out-implib,$out.lib")
 	fi
-	$driver --target=$triple -gcodeview -fuse-ld=lld -I"$SRC" "${cxxinc[@]}" \
+	# -gcodeview only picks the format; -g asks for the debug info itself.
+	# Without it the PDB holds publics only and static functions have no
+	# names (the walker then reports the nearest exported neighbour).
+	$driver --target=$triple -g -gcodeview -fuse-ld=lld -I"$SRC" "${cxxinc[@]}" \
 		-L"$gdir" "${kindflags[@]}" "$@" -Wl,--pdb="$out.pdb" -o "$out.$ext"
 	# mingw's own runtime objects carry DWARF that lld copies into the
 	# image (~170 KB a program); our code's debug info is in the PDB, so
