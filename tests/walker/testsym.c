@@ -359,13 +359,53 @@ o_x64_find(dw_symsrc_x64 *out, void *h, uint32_t rva, void *arg)
 	return DW_ENOTFOUND;
 }
 
+// x86 frame data straight from the PDB's DBI debug streams (FrameData, "new
+// FPO", and old FPO_DATA), for PDBs without a .sym beside them: what
+// dump_syms would write as STACK WIN 4 / STACK WIN 0. lld writes one
+// FrameData record per prolog step (0x1420 before the pushes, 0x1421 after
+// push ebx, ...), each running to the function's end, so the record that
+// applies is the one starting last at or before rva that still covers it.
+static dw_err
+pdb_win_find(dw_symsrc_win *out, tmod *m, uint32_t type, uint32_t rva)
+{
+	const dw_pdb_dbi *dbi;
+	if (m->pdb == NULL || dw_pdb_get_dbi(&dbi, m->pdb) != DW_OK)
+		return DW_ENOTFOUND;
+	if (type == DW_SYMSRC_WIN_FRAME_DATA) {
+		const dw_pdb_frame *best = NULL;
+		for (size_t i = 0; i < dbi->nframes; i++) {
+			const dw_pdb_frame *f = &dbi->frames[i];
+			if (rva >= f->rva && rva - f->rva < f->size && (best == NULL || f->rva >= best->rva))
+				best = f;
+		}
+		if (best == NULL)
+			return DW_ENOTFOUND;
+		*out = (dw_symsrc_win){DW_SYMSRC_WIN_FRAME_DATA, best->rva, best->size, best->prolog, 0,
+		                       best->params, best->saved_regs, best->locals, best->max_stack,
+		                       best->program != NULL, false, best->program};
+		return DW_OK;
+	}
+	if (type == DW_SYMSRC_WIN_FPO) {
+		for (size_t i = 0; i < dbi->nfpo; i++) {
+			const dw_pdb_fpo *f = &dbi->fpo[i];
+			if (rva < f->rva || rva - f->rva >= f->size || f->frame_type != 0)
+				continue;
+			*out = (dw_symsrc_win){DW_SYMSRC_WIN_FPO, f->rva, f->size, f->prolog, 0,
+			                       4u * f->params, 4u * f->regs, 4u * f->locals, 0,
+			                       false, f->use_bp, NULL};
+			return DW_OK;
+		}
+	}
+	return DW_ENOTFOUND;
+}
+
 static dw_err
 o_win_find(dw_symsrc_win *out, void *h, uint32_t type, uint32_t rva, void *arg)
 {
 	(void)arg;
 	tmod *m = h;
 	if (m->sym == NULL)
-		return DW_ENOTFOUND;
+		return pdb_win_find(out, m, type, rva);
 	const dw_sym_win *w = dw_sym_win_find(m->sym, type, rva);
 	if (w == NULL)
 		return DW_ENOTFOUND;

@@ -140,6 +140,13 @@ ck_thread(DWORD tid, const char *role, ...)
 	EnterCriticalSection(&g_lock);
 	struct ck_thread_info *t = thread_slot(tid);
 	t->role                  = role;
+	// A second declaration for the same thread replaces the first: a
+	// program says what the thread is doing *now* (heap_corrupt and
+	// heap_double_free declare the thread inside release(), then again
+	// just before ck_manual_dump; appending listed release+main ahead of
+	// ck_report, a call path the dump never saw). Its waits go with it.
+	t->nframes = 0;
+	t->nvia    = 0;
 	va_list ap;
 	va_start(ap, role);
 	const char *f;

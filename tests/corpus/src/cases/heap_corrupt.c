@@ -61,5 +61,6 @@ main(void)
 	ck_note("Wine survived the overrun, the free and later heap traffic: manual dump");
 	ck_thread(GetCurrentThreadId(), "dump-requester (after corruption)", CASE ".exe!ck_report",
 	          CASE ".exe!ck_manual_dump", CASE ".exe!main", (const char *)NULL);
+	ck_thread_via(GetCurrentThreadId(), "WaitForSingleObject");
 	ck_manual_dump();
 }

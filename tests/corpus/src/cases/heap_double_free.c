@@ -45,5 +45,6 @@ main(void)
 	        "the second HeapFree returned; on Windows this would be C0000374");
 	ck_thread(GetCurrentThreadId(), "dump-requester (after double free)", CASE ".exe!ck_report",
 	          CASE ".exe!ck_manual_dump", CASE ".exe!main", (const char *)NULL);
+	ck_thread_via(GetCurrentThreadId(), "WaitForSingleObject");
 	ck_manual_dump();
 }
