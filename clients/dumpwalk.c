@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "clients/cmd_findings.h"
+#include "clients/cmd_symbols.h"
 #include "clients/dump_print.h"
 #include "walker/dump.h"
 
@@ -27,6 +28,9 @@ static const command commands[] = {
     {"patterns", "FILE [--json] [--pretty]",
      "name the analysis patterns a dump shows (no stack walk yet)", dwc_cmd_patterns},
     {"diff", "A.dmp B.dmp [--json]", "compare two dumps of one program", dwc_cmd_diff},
+    {"symbols", "dump|compile|lookup ...",
+     "read PDB, PE and .sym files: print .sym text, compile tables, look addresses up",
+     dwc_cmd_symbols},
     {"help", "[COMMAND]", "show this help, or one command's", cmd_help},
 };
 

@@ -282,8 +282,9 @@ dw_err dw_symtab_cfi_find(const dw_symtab *t, uint32_t rva, dw_symtab_cfi *out);
 
 // dw_symtab_write_breakpad prints the table as Breakpad .sym text: MODULE,
 // INFO CODE_ID, FILE, INLINE_ORIGIN, FUNC with INLINE and line records,
-// PUBLIC, STACK WIN, STACK CFI. x64 RUNTIME_FUNCTION data has no .sym form and
-// is not printed (derive STACK CFI from it first). DW_EIO when a write fails.
+// PUBLIC, STACK WIN, STACK CFI, and for each x64 RUNTIME_FUNCTION a STACK CFI
+// INIT record with its body rule (dw_symtab_x64_rule, symbols/symtab_from.h),
+// as dump_syms writes them. DW_EIO when a write fails.
 dw_err dw_symtab_write_breakpad(const dw_symtab *t, FILE *f);
 
 #endif

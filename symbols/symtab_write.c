@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "common/cur.h"
+#include "symbols/symtab_from.h"
 #include "symbols/symtab_int.h"
 
 dw_err
@@ -170,6 +171,21 @@ dw_symtab_write_breakpad(const dw_symtab *t, FILE *f)
 				fprintf(f, "STACK CFI %x ", dw_get_u32le(row));
 			print_rules(t, f, row);
 		}
+	}
+	// x64 RUNTIME_FUNCTIONs have no .sym form of their own: print the body
+	// rule each one gives (every prolog code applied), as dump_syms does
+	// from the same data, so CFI can be compared with its output.
+	for (uint32_t i = 0; i < s[DW_SEC_X64_FUNCS].n; i++) {
+		const uint8_t *r     = s[DW_SEC_X64_FUNCS].p + (size_t)i * 16;
+		uint32_t       begin = dw_get_u32le(r), end = dw_get_u32le(r + 4);
+		dw_unwind_rule rule;
+		char           text[1024];
+		if (end <= begin || dw_symtab_x64_rule(&rule, t, begin, DW_PE_RULE_BODY) != DW_OK ||
+		    rule.func_begin != begin)
+			continue;
+		if (dw_unwind_rule_format(text, sizeof(text), &rule) >= sizeof(text))
+			continue;
+		fprintf(f, "STACK CFI INIT %x %x %s\n", begin, end - begin, text);
 	}
 	return ferror(f) ? DW_EIO : DW_OK;
 }
