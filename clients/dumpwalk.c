@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "clients/cmd.h"
 #include "clients/cmd_findings.h"
 #include "clients/cmd_symbols.h"
 #include "clients/dump_print.h"
@@ -25,6 +26,10 @@ static int cmd_help(int argc, char **argv);
 static const command commands[] = {
     {"dump", "FILE [--json] [--pretty]",
      "print every stream of a minidump (text, or JSON with --json)", cmd_dump},
+    {"analyze", "FILE...|DIR [--local] [--server URL] [-j N]",
+     "analyze minidumps with dumpwalkd, or in-process with --local", dwc_cmd_analyze},
+    {"stats", "[--server URL]", "print a dumpwalkd's counters", dwc_cmd_stats},
+    {"health", "[--server URL]", "check that a dumpwalkd is serving", dwc_cmd_health},
     {"patterns", "FILE [--json] [--pretty]",
      "name the analysis patterns a dump shows (no stack walk yet)", dwc_cmd_patterns},
     {"diff", "A.dmp B.dmp [--json]", "compare two dumps of one program", dwc_cmd_diff},

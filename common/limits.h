@@ -180,4 +180,38 @@
 // lists each; real ones have under 20).
 #define DW_MAX_CATCHABLE_TYPES 64
 
+// ---- Symbol sources, fetching and the download cache (symbols/source.c,
+// fetch.c, cache.c, resolve.c) ----
+// Bytes of one _NT_SYMBOL_PATH string and elements in it. WinDbg users paste
+// a handful of srv* and directory elements; a megabyte-long path is an error.
+#define DW_MAX_SYMPATH_BYTES 65536
+#define DW_MAX_SYMPATH_ELEMENTS 64
+// Bytes of one file name from a dump (PDB or DLL name, after its directory is
+// dropped). NTFS and ext4 limit a path component to 255 bytes; a longer one
+// cannot be a real file and must not become a cache path.
+#define DW_MAX_SYMFILE_NAME 255
+// Characters of a debug or code id. A PDB id is 32 GUID digits plus up to 8
+// of age; a code id 8 + 8; Breakpad ids the same. 64 leaves room, no more.
+#define DW_MAX_SYMID 64
+// Bytes of one downloaded or decompressed symbol file. The largest real PDBs
+// (Chromium) are ~4 GiB, which MSF 7.00 with 4 KiB pages cannot exceed much.
+#define DW_MAX_SYMFILE_BYTES ((unsigned long long)8 << 30)
+// Bytes of a symstore file.ptr ("PATH:..." or "MSG:..."): one path or URL.
+#define DW_MAX_FILEPTR_BYTES 4096
+// file.ptr redirects followed for one file: symstore writes one level; a
+// pointer to a pointer is a loop or an attack.
+#define DW_MAX_FILEPTR_DEPTH 1
+// HTTP redirects followed per request (Microsoft's server redirects once, to
+// a CDN); a redirect loop ends here.
+#define DW_MAX_HTTP_REDIRECTS 5
+// Attempts per request (first try plus retries) after 429/5xx/network errors,
+// and the longest Retry-After honoured: a server asking for more is treated
+// as down for now (a short-lived negative entry), not waited on.
+#define DW_MAX_FETCH_ATTEMPTS 4
+#define DW_MAX_RETRY_AFTER_S 60
+// Extra headers configured for one source (auth, tokens).
+#define DW_MAX_SOURCE_HEADERS 16
+// Bytes of one URL we build or accept (from file.ptr, from configuration).
+#define DW_MAX_URL_BYTES 8192
+
 #endif

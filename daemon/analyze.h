@@ -1,0 +1,51 @@
+// daemon/analyze.h - the analysis step: minidump bytes in, a serialized
+// AnalyzeReply (dumpwalk/v1/analyzer.proto) out.
+//
+// This is the one boundary the service calls to analyze a dump, and the one
+// place the reader's model (walker/) is converted into the wire report. The
+// daemon's workers and `dumpwalk analyze --local` both call it, and the
+// client renders the reply it returns either way, so both paths print the
+// same bytes. Unwinding, symbols and patterns extend the report here.
+#ifndef DW_DAEMON_ANALYZE_H
+#define DW_DAEMON_ANALYZE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define DWD_ANALYZE_MESSAGE_MAX 512
+// AnalysisReport.report_version of what this code writes.
+#define DWD_REPORT_VERSION 1
+
+typedef struct dwd_analyze_opts {
+	size_t budget;            // ceiling on the reader's parse results; 0: DW_MAX_ARENA_BYTES
+	bool   include_registers; // thread and exception contexts in the report
+	// cancelled (may be NULL) is polled between steps; when it returns true
+	// the analysis stops with DEADLINE_EXCEEDED.
+	bool (*cancelled)(void *arg);
+	void *cancel_arg;
+} dwd_analyze_opts;
+
+typedef struct dwd_analysis {
+	int      code;    // a dumpwalk.v1.StatusCode value; 0 (OK) on success
+	char     message[DWD_ANALYZE_MESSAGE_MAX]; // "" on success
+	uint8_t *reply;   // serialized AnalyzeReply (malloc'd), when code is OK
+	size_t   reply_len;
+} dwd_analysis;
+
+// dwd_analyze analyzes the minidump in [dump, dump+len) (borrowed for the
+// call) into *out, which the caller releases with dwd_analysis_fini. Never
+// fails without saying why: out->code and out->message are set for a dump
+// that cannot be read (INVALID_ARGUMENT), memory exhaustion
+// (RESOURCE_EXHAUSTED) or cancellation (DEADLINE_EXCEEDED). Thread-safe:
+// calls share nothing.
+void dwd_analyze(dwd_analysis *out, const uint8_t *dump, size_t len, const dwd_analyze_opts *opt);
+
+// dwd_analysis_fini frees out->reply; out may be reused after.
+void dwd_analysis_fini(dwd_analysis *a);
+
+// dwd_exception_name returns the symbolic name of a well-known exception
+// code ("EXCEPTION_ACCESS_VIOLATION"), or NULL.
+const char *dwd_exception_name(uint32_t code);
+
+#endif

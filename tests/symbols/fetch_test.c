@@ -1,0 +1,616 @@
+// tests/symbols/fetch_test.c - fetching symbol files from a real HTTP server
+// on loopback (tests/symbols/symserver.py) serving the shared corpus in
+// symstore layout, with injected faults; and from local directories.
+//
+// The server's access log is the evidence for request counts (single flight,
+// negative entries, retries). Nothing here leaves 127.0.0.1.
+#define _GNU_SOURCE
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "symbols/pdb.h"
+#include "symbols/resolve.h"
+#include "tests/symbols/symserver.h"
+
+#define CRASH_PDB_ID  "3249D99D0C4049318610F4E4FB0B69361"
+#define CRASH_EXE_ID  "5AB380779000"
+#define BASIC32_ID    "34060D222DBB44E5AA72243CE8326C2F2"
+#define SIGSEGV_ID    "7DD47A9FC2E8499AA78EC14AE2C965A21"
+#define CWE_EXE_ID    "5C9E09599000"
+#define CWE_PDB_ID    "F535C5FB2AE84BB8AA206C30BE566C5A1"
+
+// One test's world: a server, a cache, a symbol path, a resolver, a fetcher.
+typedef struct world {
+	symserver    srv;
+	char         cache_dir[256];
+	dw_symcache *cache;
+	dw_sympath   path;
+	dw_resolver *res;
+	dw_fetcher  *f;
+} world;
+
+static void
+skip_without_corpus(void)
+{
+	if (corpus_dir() == NULL)
+		cr_skip_test("DW_CORPUS not set or has no symbols/: no corpus to serve");
+}
+
+static void
+world_fetch_opts(dw_fetch_opts *o)
+{
+	dw_fetch_opts_default(o);
+	o->connect_timeout_ms = 2000;
+	o->timeout_ms         = 10000;
+	o->backoff_ms         = 50;
+	o->max_retry_after_s  = 5;
+}
+
+// path_suffix is appended to the server's URL ("" or "/fault/404").
+static void
+world_init(world *w, const char *path_suffix, uint32_t ttl_s)
+{
+	memset(w, 0, sizeof(*w));
+	skip_without_corpus();
+	symserver_start(&w->srv, true);
+	scratch_dir(w->cache_dir, "fcache");
+	dw_symcache_opts co;
+	dw_symcache_opts_default(&co);
+	if (ttl_s) {
+		co.ttl_missing_s = ttl_s;
+		co.ttl_corrupt_s = ttl_s;
+		co.ttl_timeout_s = ttl_s;
+	}
+	cr_assert_eq(dw_symcache_open(&w->cache, w->cache_dir, &co, NULL), DW_OK);
+	dw_sympath_init(&w->path);
+	char sp[512];
+	snprintf(sp, sizeof(sp), "srv*%s*%s%s", w->cache_dir, w->srv.base, path_suffix);
+	cr_assert_eq(dw_sympath_parse(&w->path, sp, NULL), DW_OK);
+	cr_assert_eq(w->path.count, 2);
+	cr_assert_eq(dw_resolver_new(&w->res, &w->path, w->cache), DW_OK);
+	dw_fetch_opts fo;
+	world_fetch_opts(&fo);
+	cr_assert_eq(dw_fetcher_new(&w->f, &fo), DW_OK);
+}
+
+static void
+world_fini(world *w)
+{
+	dw_fetcher_free(w->f);
+	dw_resolver_free(w->res);
+	dw_sympath_fini(&w->path);
+	dw_symcache_close(w->cache);
+	symserver_stop(&w->srv);
+	rm_rf(w->cache_dir);
+}
+
+static void
+setup_curl(void)
+{
+	cr_assert_eq(dw_fetch_global_init(), DW_OK);
+}
+
+static void
+teardown_curl(void)
+{
+	dw_fetch_global_cleanup();
+}
+
+TestSuite(symbols_fetch, .init = setup_curl, .fini = teardown_curl, .timeout = 60);
+
+static bool
+is_found(const dw_symfile *f)
+{
+	return f->status == DW_SYMST_CACHED || f->status == DW_SYMST_DOWNLOADED ||
+	       f->status == DW_SYMST_LOCAL;
+}
+
+static const char *
+pdb_id_of(const char *path)
+{
+	static char id[64];
+	dw_pdb     *p = NULL;
+	cr_assert_eq(dw_pdb_open_file(&p, path, NULL), DW_OK, "%s is no PDB", path);
+	snprintf(id, sizeof(id), "%s", dw_pdb_get_info(p)->debug_id);
+	dw_pdb_free(p);
+	return id;
+}
+
+// ---- Happy paths ---------------------------------------------------------
+
+Test(symbols_fetch, pdb_downloaded_once_then_cached)
+{
+	world w;
+	world_init(&w, "", 0);
+	dw_symfile f;
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "C:\\src\\crash.pdb", CRASH_PDB_ID),
+	             DW_OK);
+	cr_assert_eq(f.status, DW_SYMST_DOWNLOADED, "%s: %s", dw_symstatus_name(f.status), f.note);
+	cr_assert_str_eq(f.where, w.srv.base);
+	char want[512];
+	snprintf(want, sizeof(want), "%s/crash.pdb/%s/crash.pdb", w.cache_dir, CRASH_PDB_ID);
+	cr_assert_str_eq(f.path, want);
+	cr_assert_str_eq(pdb_id_of(f.path), CRASH_PDB_ID);
+	dw_symfile_fini(&f);
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID), DW_OK);
+	cr_assert_eq(f.status, DW_SYMST_CACHED);
+	dw_symfile_fini(&f);
+	cr_assert_eq(symserver_count(&w.srv, "/crash.pdb/"), 1);
+	world_fini(&w);
+}
+
+Test(symbols_fetch, pe_by_code_id_and_breakpad_sym)
+{
+	world w;
+	world_init(&w, "", 0);
+	dw_symfile f;
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PE, "crash.exe", CRASH_EXE_ID), DW_OK);
+	cr_assert_eq(f.status, DW_SYMST_DOWNLOADED, "%s", f.note);
+	dw_symfile_fini(&f);
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_SYM, "crash.pdb", CRASH_PDB_ID), DW_OK);
+	cr_assert_eq(f.status, DW_SYMST_DOWNLOADED, "%s", f.note);
+	cr_assert(strstr(f.path, "/crash.pdb/" CRASH_PDB_ID "/crash.sym") != NULL);
+	dw_symfile_fini(&f);
+	// Ids are compared without regard to case; the request path keeps it.
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PE, "mozwer.dll", "5FDB6A2871000"),
+	             DW_OK);
+	cr_assert_eq(f.status, DW_SYMST_DOWNLOADED, "%s", f.note);
+	dw_symfile_fini(&f);
+	world_fini(&w);
+}
+
+Test(symbols_fetch, compressed_pd_is_fetched_and_decompressed)
+{
+	world w;
+	world_init(&w, "", 0);
+	dw_symfile f;
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "basic32.pdb", BASIC32_ID), DW_OK);
+	cr_assert_eq(f.status, DW_SYMST_DOWNLOADED, "%s: %s", dw_symstatus_name(f.status), f.note);
+	// Stored decompressed under its real name; its GUID+age is the folder's.
+	cr_assert(strstr(f.path, "/basic32.pdb/" BASIC32_ID "/basic32.pdb") != NULL);
+	cr_assert_str_eq(pdb_id_of(f.path), BASIC32_ID);
+	dw_symfile_fini(&f);
+	cr_assert_eq(symserver_count(&w.srv, "/basic32.pdb/" BASIC32_ID "/basic32.pdb "), 1);
+	cr_assert_eq(symserver_count(&w.srv, "/basic32.pd_ "), 1);
+	cr_assert_not(tree_has_file(w.cache_dir, ".pd_"));
+	world_fini(&w);
+}
+
+Test(symbols_fetch, file_ptr_redirect_is_followed)
+{
+	world w;
+	world_init(&w, "", 0);
+	char p[600], text[300];
+	// sigsegv.pdb is served only through a pointer to another place.
+	snprintf(p, sizeof(p), "%s/elsewhere/blobs/sigsegv.pdb", w.srv.extra);
+	char src[1100];
+	snprintf(src, sizeof(src), "%s/symbols/sigsegv.pdb/%s/sigsegv.pdb", corpus_dir(), SIGSEGV_ID);
+	copy_file(src, p);
+	snprintf(p, sizeof(p), "%s/ptr.pdb/%s/file.ptr", w.srv.extra, SIGSEGV_ID);
+	int n = snprintf(text, sizeof(text), "PATH:%s/elsewhere/blobs/sigsegv.pdb\r\n", w.srv.base);
+	write_file(p, text, (size_t)n);
+	// A MSG: pointer means "withdrawn": missing, with the message.
+	snprintf(p, sizeof(p), "%s/gone.pdb/%s/file.ptr", w.srv.extra, SIGSEGV_ID);
+	write_file(p, "MSG: withdrawn", 14);
+	// A pointer from a server to a local path is not followed.
+	snprintf(p, sizeof(p), "%s/local.pdb/%s/file.ptr", w.srv.extra, SIGSEGV_ID);
+	write_file(p, "PATH:/etc/passwd", 16);
+
+	dw_symfile f;
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "ptr.pdb", SIGSEGV_ID), DW_OK);
+	cr_assert_eq(f.status, DW_SYMST_DOWNLOADED, "%s: %s", dw_symstatus_name(f.status), f.note);
+	cr_assert_str_eq(pdb_id_of(f.path), SIGSEGV_ID);
+	cr_assert(strstr(f.path, "/ptr.pdb/" SIGSEGV_ID "/ptr.pdb") != NULL);
+	dw_symfile_fini(&f);
+	cr_assert_eq(symserver_count(&w.srv, "/elsewhere/blobs/sigsegv.pdb"), 1);
+
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "gone.pdb", SIGSEGV_ID), DW_OK);
+	cr_assert_eq(f.status, DW_SYMST_MISSING);
+	cr_assert(strstr(f.note, "withdrawn") != NULL, "%s", f.note);
+	dw_symfile_fini(&f);
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "local.pdb", SIGSEGV_ID), DW_OK);
+	cr_assert_eq(f.status, DW_SYMST_MISSING);
+	cr_assert(strstr(f.note, "not followed") != NULL, "%s", f.note);
+	dw_symfile_fini(&f);
+	world_fini(&w);
+}
+
+Test(symbols_fetch, module_with_only_a_code_id_gets_pdb_identity_from_pe)
+{
+	world w;
+	world_init(&w, "", 0);
+	dw_symmodule     m;
+	dw_symmodule_req req = {.code_file = "C:\\app\\CrashWithException.exe",
+	                        .code_id   = CWE_EXE_ID};
+	cr_assert_eq(dw_resolver_module(&m, w.res, w.f, &req), DW_OK);
+	cr_assert_eq(m.pe.status, DW_SYMST_DOWNLOADED, "%s", m.pe.note);
+	cr_assert(m.identity_from_pe);
+	cr_assert_str_eq(m.debug_file, "CrashWithException.pdb");
+	cr_assert_str_eq(m.debug_id, CWE_PDB_ID);
+	cr_assert_eq(m.pdb.status, DW_SYMST_DOWNLOADED, "%s", m.pdb.note);
+	cr_assert_eq(m.sym.status, DW_SYMST_NOT_ASKED); // the PDB was found
+	dw_symmodule_fini(&m);
+	// A module with a PDB nobody has falls back to the .sym.
+	dw_symmodule_req r2 = {.debug_file = "kernel32.pdb",
+	                       .debug_id   = "BCE8785C57B44245A669896B6A19B9542"};
+	cr_assert_eq(dw_resolver_module(&m, w.res, w.f, &r2), DW_OK);
+	cr_assert_eq(m.pdb.status, DW_SYMST_MISSING);
+	cr_assert_eq(m.sym.status, DW_SYMST_DOWNLOADED, "%s", m.sym.note);
+	cr_assert_eq(m.pe.status, DW_SYMST_NOT_ASKED);
+	cr_assert_geq(m.notes.count, 2);
+	dw_symmodule_fini(&m);
+	world_fini(&w);
+}
+
+// ---- Faults ----------------------------------------------------------------
+
+Test(symbols_fetch, not_found_is_remembered_until_it_expires, .timeout = 30)
+{
+	world w;
+	world_init(&w, "/fault/404", 1);
+	dw_symfile f;
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID), DW_OK);
+	cr_assert_eq(f.status, DW_SYMST_MISSING);
+	cr_assert_not(f.from_negative);
+	dw_symfile_fini(&f);
+	size_t first = symserver_total(&w.srv);
+	cr_assert_eq(first, 3); // crash.pdb, crash.pd_, file.ptr
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID), DW_OK);
+	cr_assert_eq(f.status, DW_SYMST_MISSING);
+	cr_assert(f.from_negative);
+	dw_symfile_fini(&f);
+	cr_assert_eq(symserver_total(&w.srv), first, "a negative entry must not ask again");
+	struct timespec ts = {2, 200000000};
+	nanosleep(&ts, NULL);
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID), DW_OK);
+	cr_assert_eq(f.status, DW_SYMST_MISSING);
+	cr_assert_not(f.from_negative, "the entry should have expired");
+	dw_symfile_fini(&f);
+	cr_assert_eq(symserver_total(&w.srv), 2 * first);
+	world_fini(&w);
+}
+
+Test(symbols_fetch, server_error_is_retried_then_reported)
+{
+	world w;
+	world_init(&w, "/fault/500", 0);
+	dw_symfile f;
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID), DW_OK);
+	cr_assert_eq(f.status, DW_SYMST_TIMEDOUT, "%s", dw_symstatus_name(f.status));
+	cr_assert(strstr(f.note, "HTTP 500") != NULL, "%s", f.note);
+	dw_symfile_fini(&f);
+	// Three attempts at the first name, then the server is given up on.
+	cr_assert_eq(symserver_total(&w.srv), 3);
+	cr_assert_not(tree_has_file(w.cache_dir, "crash.pdb"));
+	world_fini(&w);
+}
+
+Test(symbols_fetch, flaky_server_succeeds_on_retry)
+{
+	world w;
+	world_init(&w, "/fault/flaky/2", 0);
+	dw_symfile f;
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID), DW_OK);
+	cr_assert_eq(f.status, DW_SYMST_DOWNLOADED, "%s", f.note);
+	dw_symfile_fini(&f);
+	cr_assert_eq(symserver_count(&w.srv, " 500"), 2);
+	cr_assert_eq(symserver_count(&w.srv, " 200"), 1);
+	world_fini(&w);
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+Test(symbols_fetch, retry_after_is_honoured)
+{
+	world w;
+	world_init(&w, "/fault/429/1", 0);
+	dw_symfile f;
+	double     t0 = now_s();
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID), DW_OK);
+	double dt = now_s() - t0;
+	cr_assert_eq(f.status, DW_SYMST_DOWNLOADED, "%s", f.note);
+	cr_assert_geq(dt, 0.9, "waited only %.2f s", dt);
+	dw_symfile_fini(&f);
+	cr_assert_eq(symserver_count(&w.srv, " 429"), 1);
+	world_fini(&w);
+}
+
+Test(symbols_fetch, retry_after_too_long_gives_up_at_once)
+{
+	world w;
+	world_init(&w, "/fault/busy/3600", 0);
+	dw_symfile f;
+	double     t0 = now_s();
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID), DW_OK);
+	cr_assert_lt(now_s() - t0, 3.0);
+	cr_assert_eq(f.status, DW_SYMST_TIMEDOUT);
+	cr_assert(strstr(f.note, "Retry-After") != NULL, "%s", f.note);
+	dw_symfile_fini(&f);
+	cr_assert_eq(symserver_total(&w.srv), 1);
+	world_fini(&w);
+}
+
+Test(symbols_fetch, slow_server_times_out_and_is_remembered_briefly)
+{
+	world w;
+	world_init(&w, "/fault/slow/5000", 0);
+	w.path.items[1].timeout_ms = 500;
+	dw_symfile f;
+	double     t0 = now_s();
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID), DW_OK);
+	cr_assert_lt(now_s() - t0, 3.0);
+	cr_assert_eq(f.status, DW_SYMST_TIMEDOUT, "%s", dw_symstatus_name(f.status));
+	dw_symfile_fini(&f);
+	cr_assert_eq(symserver_total(&w.srv), 1); // timeouts are not retried
+	dw_symcache_neg_kind k;
+	cr_assert_eq(dw_symcache_neg_get(&k, NULL, 0, w.cache, "crash.pdb/" CRASH_PDB_ID "/crash.pdb"),
+	             DW_OK);
+	cr_assert_eq(k, DW_NEG_TIMEOUT);
+	cr_assert_not(tree_has_file(w.cache_dir, "/crash.pdb"));
+	world_fini(&w);
+}
+
+Test(symbols_fetch, truncated_body_never_lands_in_the_cache)
+{
+	world w;
+	world_init(&w, "/fault/truncate", 0);
+	dw_symfile f;
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID), DW_OK);
+	cr_assert_neq(f.status, DW_SYMST_DOWNLOADED);
+	cr_assert_eq(f.status, DW_SYMST_TIMEDOUT, "%s: %s", dw_symstatus_name(f.status), f.note);
+	dw_symfile_fini(&f);
+	cr_assert_not(tree_has_file(w.cache_dir, "/crash.pdb"));
+	char tmp[400];
+	snprintf(tmp, sizeof(tmp), "%s/.tmp", w.cache_dir);
+	cr_assert_not(tree_has_file(tmp, ""), "temporary files left behind");
+	world_fini(&w);
+}
+
+Test(symbols_fetch, garbage_or_wrong_file_is_corrupt_not_cached)
+{
+	world w;
+	world_init(&w, "/fault/garbage", 0);
+	dw_symfile f;
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID), DW_OK);
+	cr_assert_eq(f.status, DW_SYMST_CORRUPT, "%s", dw_symstatus_name(f.status));
+	dw_symfile_fini(&f);
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PE, "crash.exe", CRASH_EXE_ID), DW_OK);
+	cr_assert_eq(f.status, DW_SYMST_CORRUPT);
+	dw_symfile_fini(&f);
+	cr_assert_not(tree_has_file(w.cache_dir, "/crash.pdb"));
+	cr_assert_not(tree_has_file(w.cache_dir, "/crash.exe"));
+	world_fini(&w);
+
+	// A real PDB of another build under the asked-for name: GUID mismatch.
+	world_init(&w, "", 0);
+	char dst[600], src[1100];
+	snprintf(src, sizeof(src), "%s/symbols/sigsegv.pdb/%s/sigsegv.pdb", corpus_dir(), SIGSEGV_ID);
+	snprintf(dst, sizeof(dst), "%s/crash.pdb/%s/crash.pdb", w.srv.extra, CRASH_PDB_ID);
+	copy_file(src, dst);
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID), DW_OK);
+	cr_assert_eq(f.status, DW_SYMST_CORRUPT);
+	cr_assert(strstr(f.note, SIGSEGV_ID) != NULL, "%s", f.note);
+	dw_symfile_fini(&f);
+	cr_assert_not(tree_has_file(w.cache_dir, "/crash.pdb"));
+	world_fini(&w);
+}
+
+Test(symbols_fetch, redirects_followed_loops_cut)
+{
+	world w;
+	world_init(&w, "/fault/redirect", 0);
+	dw_symfile f;
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID), DW_OK);
+	cr_assert_eq(f.status, DW_SYMST_DOWNLOADED, "%s", f.note);
+	dw_symfile_fini(&f);
+	world_fini(&w);
+
+	world_init(&w, "/fault/loop", 0);
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID), DW_OK);
+	cr_assert_eq(f.status, DW_SYMST_TIMEDOUT);
+	cr_assert(strstr(f.note, "edirect") != NULL, "%s", f.note);
+	dw_symfile_fini(&f);
+	cr_assert_leq(symserver_total(&w.srv), 1 + 5);
+	world_fini(&w);
+}
+
+Test(symbols_fetch, gzip_encoding_and_bearer_auth)
+{
+	world w;
+	world_init(&w, "/fault/gzip", 0);
+	dw_symfile f;
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID), DW_OK);
+	cr_assert_eq(f.status, DW_SYMST_DOWNLOADED, "%s", f.note);
+	dw_symfile_fini(&f);
+	world_fini(&w);
+
+	world_init(&w, "/fault/auth/s3cret", 0);
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PE, "crash.exe", CRASH_EXE_ID), DW_OK);
+	cr_assert_eq(f.status, DW_SYMST_TIMEDOUT);
+	cr_assert(strstr(f.note, "401") != NULL, "%s", f.note);
+	dw_symfile_fini(&f);
+	cr_assert_eq(dw_source_set_bearer(&w.path.items[1], "s3cret"), DW_OK);
+	cr_assert_eq(dw_symcache_evict(NULL, w.cache, 0), DW_OK); // drop the negative entry
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PE, "crash.exe", CRASH_EXE_ID), DW_OK);
+	cr_assert_eq(f.status, DW_SYMST_DOWNLOADED, "%s", f.note);
+	dw_symfile_fini(&f);
+	world_fini(&w);
+}
+
+Test(symbols_fetch, size_cap_refuses_big_files)
+{
+	world w;
+	world_init(&w, "", 0);
+	dw_fetcher_free(w.f);
+	dw_fetch_opts o;
+	world_fetch_opts(&o);
+	o.max_bytes = 4096;
+	cr_assert_eq(dw_fetcher_new(&w.f, &o), DW_OK);
+	dw_symfile f;
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID), DW_OK);
+	cr_assert_eq(f.status, DW_SYMST_CORRUPT);
+	cr_assert(strstr(f.note, "larger than") != NULL, "%s", f.note);
+	dw_symfile_fini(&f);
+	cr_assert_not(tree_has_file(w.cache_dir, "/crash.pdb"));
+	world_fini(&w);
+}
+
+Test(symbols_fetch, hostile_names_are_refused_without_a_request)
+{
+	world w;
+	world_init(&w, "", 0);
+	static const char *const names[] = {"..", "a/..", "C:evil.pdb", "con.pdb", "x\x01y.pdb",
+	                                    "crash.pdb:ads", "star*.pdb", "dir\\"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		dw_symfile f;
+		cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, names[i], CRASH_PDB_ID),
+		             DW_OK);
+		cr_assert_eq(f.status, DW_SYMST_REFUSED, "%s not refused", names[i]);
+		cr_assert_neq(f.note[0], '\0');
+		dw_symfile_fini(&f);
+	}
+	static const char *const ids[] = {"../../etc", "AB/CD", "", "ZZZ"};
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		dw_symfile f;
+		cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", ids[i]), DW_OK);
+		cr_assert_eq(f.status, DW_SYMST_REFUSED, "id %s not refused", ids[i]);
+		dw_symfile_fini(&f);
+	}
+	char longname[400];
+	memset(longname, 'a', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	dw_symfile f;
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, longname, CRASH_PDB_ID), DW_OK);
+	cr_assert_eq(f.status, DW_SYMST_REFUSED);
+	dw_symfile_fini(&f);
+	cr_assert_eq(symserver_total(&w.srv), 0);
+	// A traversal path is reduced to its base name and stays in the cache.
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "..\\..\\..\\crash.pdb",
+	                              CRASH_PDB_ID),
+	             DW_OK);
+	cr_assert_eq(f.status, DW_SYMST_DOWNLOADED);
+	cr_assert_eq(strncmp(f.path, w.cache_dir, strlen(w.cache_dir)), 0);
+	cr_assert(strstr(f.path, "..") == NULL);
+	dw_symfile_fini(&f);
+	world_fini(&w);
+}
+
+// ---- Single flight -----------------------------------------------------------
+
+#define NTHREADS 24
+
+typedef struct racer {
+	world     *w;
+	dw_symfile f;
+	pthread_barrier_t *go;
+} racer;
+
+static void *
+race(void *p)
+{
+	racer      *r = p;
+	dw_fetcher *f;
+	dw_fetch_opts o;
+	world_fetch_opts(&o);
+	cr_assert_eq(dw_fetcher_new(&f, &o), DW_OK); // per-worker handle
+	pthread_barrier_wait(r->go);
+	cr_assert_eq(dw_resolver_file(&r->f, r->w->res, f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID),
+	             DW_OK);
+	dw_fetcher_free(f);
+	return NULL;
+}
+
+Test(symbols_fetch, concurrent_requests_make_one_download)
+{
+	world w;
+	// Slow enough that every thread arrives while the one download runs.
+	world_init(&w, "/fault/slow/300", 0);
+	pthread_barrier_t go;
+	pthread_barrier_init(&go, NULL, NTHREADS);
+	racer     rs[NTHREADS];
+	pthread_t t[NTHREADS];
+	for (int i = 0; i < NTHREADS; i++) {
+		rs[i] = (racer){.w = &w, .go = &go};
+		pthread_create(&t[i], NULL, race, &rs[i]);
+	}
+	size_t downloaded = 0;
+	for (int i = 0; i < NTHREADS; i++) {
+		pthread_join(t[i], NULL);
+		cr_assert(is_found(&rs[i].f), "thread %d: %s", i, dw_symstatus_name(rs[i].f.status));
+		downloaded += rs[i].f.status == DW_SYMST_DOWNLOADED;
+		dw_symfile_fini(&rs[i].f);
+	}
+	pthread_barrier_destroy(&go);
+	cr_assert_eq(downloaded, 1);
+	cr_assert_eq(symserver_total(&w.srv), 1, "%d threads made %zu requests", NTHREADS,
+	             symserver_total(&w.srv));
+	world_fini(&w);
+}
+
+// ---- Local directories -------------------------------------------------------
+
+Test(symbols_fetch, local_directories_symstore_index2_flat_and_compressed)
+{
+	skip_without_corpus();
+	char store[256], cache_dir[256], src[1100], dst[600];
+	scratch_dir(store, "store");
+	scratch_dir(cache_dir, "lcache");
+	// index2 store: first two characters as an extra folder.
+	snprintf(src, sizeof(src), "%s/symbols/crash.pdb/%s/crash.pdb", corpus_dir(), CRASH_PDB_ID);
+	snprintf(dst, sizeof(dst), "%s/i2/cr/crash.pdb/%s/crash.pdb", store, CRASH_PDB_ID);
+	copy_file(src, dst);
+	snprintf(dst, sizeof(dst), "%s/i2/index2.txt", store);
+	write_file(dst, "", 0);
+	// plain store with a compressed PDB.
+	snprintf(src, sizeof(src), "%s/symbols/basic32.pdb/%s/basic32.pd_", corpus_dir(), BASIC32_ID);
+	snprintf(dst, sizeof(dst), "%s/st/basic32.pdb/%s/basic32.pd_", store, BASIC32_ID);
+	copy_file(src, dst);
+	// flat directory with an image.
+	snprintf(src, sizeof(src), "%s/binaries/crash.exe/%s/crash.exe", corpus_dir(), CRASH_EXE_ID);
+	snprintf(dst, sizeof(dst), "%s/flat/crash.exe", store);
+	copy_file(src, dst);
+
+	dw_sympath p;
+	dw_sympath_init(&p);
+	char sp[1200];
+	snprintf(sp, sizeof(sp), "%s/i2;%s/st;%s/flat", store, store, store);
+	cr_assert_eq(dw_sympath_parse(&p, sp, NULL), DW_OK);
+	dw_symcache *c;
+	cr_assert_eq(dw_symcache_open(&c, cache_dir, NULL, NULL), DW_OK);
+	dw_resolver *r;
+	cr_assert_eq(dw_resolver_new(&r, &p, c), DW_OK);
+	dw_symfile f;
+	cr_assert_eq(dw_resolver_file(&f, r, NULL, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID), DW_OK);
+	cr_assert_eq(f.status, DW_SYMST_LOCAL, "%s: %s", dw_symstatus_name(f.status), f.note);
+	cr_assert(strstr(f.path, "/i2/cr/crash.pdb/") != NULL, "%s", f.path);
+	dw_symfile_fini(&f);
+	cr_assert_eq(dw_resolver_file(&f, r, NULL, DW_FILE_PDB, "basic32.pdb", BASIC32_ID), DW_OK);
+	cr_assert_eq(f.status, DW_SYMST_LOCAL, "%s", f.note);
+	cr_assert_eq(strncmp(f.path, cache_dir, strlen(cache_dir)), 0); // decompressed into the cache
+	cr_assert_str_eq(pdb_id_of(f.path), BASIC32_ID);
+	dw_symfile_fini(&f);
+	cr_assert_eq(dw_resolver_file(&f, r, NULL, DW_FILE_PE, "crash.exe", CRASH_EXE_ID), DW_OK);
+	cr_assert_eq(f.status, DW_SYMST_LOCAL, "%s", f.note);
+	dw_symfile_fini(&f);
+	// A flat file of the same name but another build is not taken.
+	cr_assert_eq(dw_resolver_file(&f, r, NULL, DW_FILE_PE, "crash.exe", "5AB380778000"), DW_OK);
+	cr_assert_eq(f.status, DW_SYMST_CORRUPT);
+	dw_symfile_fini(&f);
+	dw_resolver_free(r);
+	dw_symcache_close(c);
+	dw_sympath_fini(&p);
+	rm_rf(store);
+	rm_rf(cache_dir);
+}
