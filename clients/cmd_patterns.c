@@ -9,6 +9,7 @@
 #include "clients/render_findings.h"
 #include "walker/classify.h"
 #include "walker/dump.h"
+#include "walker/walk.h"
 
 enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_USAGE = 2 };
 
@@ -58,8 +59,15 @@ dwc_cmd_patterns(int argc, char **argv)
 		fprintf(stderr, "dumpwalk: %s: cannot read minidump: %s\n", path, dw_strerror(rv));
 		return EXIT_INPUT;
 	}
+	// Stacks are walked without symbols here (the analysis report brings
+	// the symbol provider): frames without names still give the exception
+	// stack and truncated walks; name-based detectors say they need symbols.
 	dw_findings *fs = NULL;
+	dw_walk     *w  = NULL;
 	rv              = dw_classify(&fs, d, NULL);
+	if (rv == DW_OK && dw_walk_dump(&w, d, NULL, NULL) == DW_OK)
+		rv = dw_classify_walk(fs, d, w, NULL);
+	dw_walk_free(w);
 	if (rv != DW_OK) {
 		fprintf(stderr, "dumpwalk: %s: %s\n", path, dw_strerror(rv));
 		dw_dump_free(d);

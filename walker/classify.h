@@ -69,6 +69,19 @@ dw_err dw_classify(dw_findings **out, const dw_dump *d, const dw_classify_config
 // report adds its stack-based findings to the same one).
 dw_err dw_classify_into(dw_findings *fs, const dw_dump *d, const dw_classify_config *cfg);
 
+// dw_classify_walk appends the stack-based findings to `fs`: Exception Stack
+// Trace, Stack Trace Collection, Main Thread, Blocked / Passive / Input
+// threads, Message Box, Wait Chain and Deadlock (Critical Sections), Active
+// Thread (not parked in a wait), Blocking Module, Truncated Stack Trace,
+// Language-Specific Subtrace, Multiple Exceptions, the heap patterns' stack
+// part, and who wrote the dump (Stored Exception / Manual Dump). `w` is the
+// walk of `d` (walker/walk.h), symbolized by the caller's provider: without
+// function names the name-based detectors find nothing and say so. DW_ENOMEM
+// only.
+typedef struct dw_walk dw_walk;
+dw_err dw_classify_walk(dw_findings *fs, const dw_dump *d, const dw_walk *w,
+                        const dw_classify_config *cfg);
+
 // dw_ntstatus_name returns the symbolic name of an NTSTATUS or exception code
 // ("STATUS_ACCESS_VIOLATION", "MSVC C++ exception"), or NULL when unknown.
 const char *dw_ntstatus_name(uint32_t code);

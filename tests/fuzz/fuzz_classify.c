@@ -1,5 +1,5 @@
 // tests/fuzz/fuzz_classify.c - libFuzzer target: every detector of
-// walker/classify.h, the findings renderers and `diff` on arbitrary dumps.
+// walker/classify.h (with an unsymbolized walk), the findings renderers and `diff` on arbitrary dumps.
 //
 // The detectors follow pointers found in the dump (TEB -> PEB -> process
 // parameters -> environment, ThrowInfo -> catchable types -> type names, PE
@@ -12,6 +12,7 @@
 #include "walker/classify.h"
 #include "walker/diff.h"
 #include "walker/dump.h"
+#include "walker/walk.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -27,6 +28,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	dw_findings *fs = NULL;
 	if (dw_classify(&fs, d, NULL) == DW_OK) {
+		dw_walk *w = NULL;
+		if (dw_walk_dump(&w, d, NULL, NULL) == DW_OK)
+			(void)dw_classify_walk(fs, d, w, NULL);
+		dw_walk_free(w);
 		dwc_findings_print_text(sink, fs);
 		dwc_json j;
 		dwc_json_init(&j, sink, false);
