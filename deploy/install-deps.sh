@@ -5,10 +5,11 @@ set -eu
 
 # Build: compiler, meson, and the libraries the project links.
 BUILD="gcc meson ninja-build pkg-config libnng-dev libprotobuf-c-dev protobuf-c-compiler
- libcapstone-dev libcurl4-openssl-dev libmspack-dev"
+ libcapstone-dev libcurl4-openssl-dev libmspack-dev libinih-dev libmbedtls-dev"
 # Tests: Criterion; python3 serves HTTP in symbol-server tests; xz unpacks
-# compressed fixtures; llvm-14 gives llvm-pdbutil/llvm-readobj as oracles.
-TEST="libcriterion-dev python3 xz-utils llvm-14"
+# compressed fixtures; llvm-14 gives llvm-pdbutil/llvm-readobj as oracles;
+# openssl makes the certificate of the daemon's TLS test.
+TEST="libcriterion-dev python3 xz-utils llvm-14 openssl"
 # Fuzzing and sanitizers with clang's runtime.
 FUZZ="clang lld libclang-rt-14-dev"
 
