@@ -11,6 +11,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "common/limits.h"
+#include "tests/synth/synth.h"
 #include "tests/walker/testsym.h"
 #include "walker/dump.h"
 #include "walker/walk.h"
@@ -163,6 +165,31 @@ Test(walker_walk, symbolicator_windows_dmp_with_crash_sym, .timeout = 60)
 	tsym_free(t);
 }
 
+// The same frames from crash.pdb itself (procedures, and the PE's .pdata
+// for the unwind), without the .sym. The test provider gives function names
+// only from a PDB (no line records: the production provider's job).
+Test(walker_walk, symbolicator_windows_dmp_with_crash_pdb, .timeout = 60)
+{
+	char p[1024], s[1024], e[1024];
+	snprintf(p, sizeof(p), "%s/dumps/symbolicator/windows.dmp", corpus());
+	snprintf(s, sizeof(s), "%s/symbols/crash.pdb/3249D99D0C4049318610F4E4FB0B69361/crash.pdb",
+	         corpus());
+	snprintf(e, sizeof(e), "%s/binaries/crash.exe/5AB380779000/crash.exe", corpus());
+	tsym *t = tsym_new();
+	cr_assert(tsym_add_pe(t, "crash.exe", e));
+	cr_assert(tsym_add_pdb(t, "crash.exe", s));
+	dw_dump        *d  = open_path(p);
+	dw_walk        *w  = walk(d, t);
+	const dw_stack *st = crash_stack(d, w);
+	cr_assert_geq(st->nframes, 2);
+	cr_expect_str_eq(fname(&st->frames[0]), "main");
+	cr_expect(strstr(fname(&st->frames[1]), "__scrt_common_main_seh") != NULL, "frame 1: %s",
+	          fname(&st->frames[1]));
+	dw_walk_free(w);
+	dw_dump_free(d);
+	tsym_free(t);
+}
+
 Test(walker_walk, fizzbuzz_pcs_as_lldb_asserts, .timeout = 60)
 {
 	char p[1024];
@@ -200,4 +227,219 @@ Test(walker_walk, notepad_wow64_reports_32bit_stack_unavailable, .timeout = 60)
 	}
 	dw_walk_free(w);
 	dw_dump_free(d);
+}
+
+// ---- Runaway and looping stacks, end to end -------------------------------
+//
+// A synthetic dump (tests/synth) with one module whose code is in the dump
+// (a CALL at +0x1010, so +0x1015 is a call-preceded return address) and one
+// thread. The walk must end at the caps, with strictly rising stack
+// pointers, however the stack points back into itself.
+
+#define LOOP_X86_BASE 0x400000u
+#define LOOP_X64_BASE 0x140000000ull
+#define LOOP_STACK 0x300000ull
+#define LOOP_RA_OFF 0x1015u
+
+typedef struct loop_dump {
+	dws_dump       s;
+	const uint8_t *bytes;
+	size_t         len;
+} loop_dump;
+
+// stack[] (n bytes at LOOP_STACK) becomes the thread's stack; ip/sp/fp the
+// context (x86: EIP/ESP/EBP, amd64: RIP/RSP/RBP).
+static void
+loop_build(loop_dump *ld, bool x64, const uint8_t *stk, size_t n, uint64_t ip, uint64_t sp,
+           uint64_t fp)
+{
+	dws_dump *s    = &ld->s;
+	uint64_t  base = x64 ? LOOP_X64_BASE : LOOP_X86_BASE;
+	dws_dump_init(s, 4, 0, 0);
+	uint32_t name = dws_string(s, "C:\\loop\\loop.exe");
+	uint8_t  code[0x100];
+	memset(code, 0x90, sizeof(code)); // nop
+	code[0x10] = 0xe8;                // call +0: ends at +0x15
+	memset(code + 0x11, 0, 4);
+	uint32_t code_rva  = dws_blob(s, code, sizeof(code));
+	uint32_t stack_rva = dws_blob(s, stk, n);
+	uint8_t  ctx[1232];
+	size_t   clen = x64 ? 1232 : 716;
+	memset(ctx, 0, sizeof(ctx));
+	dws_buf b = {0};
+	if (x64) {
+		dws_u32(&b, 0x10000b); // CONTEXT_AMD64 | CONTROL | INTEGER | FLOATING_POINT
+		memcpy(ctx + 0x30, b.data, 4);
+		for (int k = 0; k < 8; k++) {
+			ctx[0x98 + k] = (uint8_t)(sp >> (8 * k));
+			ctx[0xa0 + k] = (uint8_t)(fp >> (8 * k));
+			ctx[0xf8 + k] = (uint8_t)(ip >> (8 * k));
+		}
+	} else {
+		dws_u32(&b, 0x10007); // CONTEXT_i386 | CONTROL | INTEGER | SEGMENTS
+		memcpy(ctx, b.data, 4);
+		for (int k = 0; k < 4; k++) {
+			ctx[0xb4 + k] = (uint8_t)(fp >> (8 * k));
+			ctx[0xb8 + k] = (uint8_t)(ip >> (8 * k));
+			ctx[0xc4 + k] = (uint8_t)(sp >> (8 * k));
+		}
+	}
+	dws_buf_fini(&b);
+	uint32_t ctx_rva = dws_blob(s, ctx, clen);
+
+	dws_stream_begin(s, 7); // SystemInfo
+	dws_u16(&s->b, x64 ? 9 : 0);
+	dws_zeros(&s->b, 6);
+	dws_u32(&s->b, 10);
+	dws_u32(&s->b, 0);
+	dws_u32(&s->b, 19045);
+	dws_u32(&s->b, 2);
+	dws_u32(&s->b, name); // any string will do for CSDVersion
+	dws_zeros(&s->b, 28);
+	dws_stream_end(s);
+
+	dws_stream_begin(s, 4); // ModuleList
+	dws_u32(&s->b, 1);
+	dws_u64(&s->b, base);
+	dws_u32(&s->b, 0x10000);
+	dws_u32(&s->b, 0);
+	dws_u32(&s->b, 0x5c000000);
+	dws_u32(&s->b, name);
+	dws_zeros(&s->b, 52 + 16 + 16);
+	dws_stream_end(s);
+
+	dws_stream_begin(s, 3); // ThreadList
+	dws_u32(&s->b, 1);
+	dws_u32(&s->b, 7);
+	dws_zeros(&s->b, 12);
+	dws_u64(&s->b, 0x7ffde000);
+	dws_u64(&s->b, LOOP_STACK);
+	dws_u32(&s->b, (uint32_t)n);
+	dws_u32(&s->b, stack_rva);
+	dws_u32(&s->b, (uint32_t)clen);
+	dws_u32(&s->b, ctx_rva);
+	dws_stream_end(s);
+
+	dws_stream_begin(s, 5); // MemoryList: the code and the stack
+	dws_u32(&s->b, 2);
+	dws_u64(&s->b, base + 0x1000);
+	dws_u32(&s->b, sizeof(code));
+	dws_u32(&s->b, code_rva);
+	dws_u64(&s->b, LOOP_STACK);
+	dws_u32(&s->b, (uint32_t)n);
+	dws_u32(&s->b, stack_rva);
+	dws_stream_end(s);
+	ld->bytes = dws_dump_finish(s, &ld->len);
+}
+
+static const dw_stack *
+loop_walk(loop_dump *ld, dw_dump **d, dw_walk **w)
+{
+	cr_assert_eq(dw_dump_open_buffer(d, ld->bytes, ld->len, NULL), DW_OK);
+	cr_assert_eq(dw_walk_dump(w, *d, NULL, NULL), DW_OK);
+	size_t                n;
+	const dw_thread_walk *tw = dw_walk_threads(*w, &n);
+	cr_assert_eq(n, 1);
+	const dw_stack *st = &tw[0].stack;
+	for (size_t i = 1; i < st->nframes; i++)
+		cr_assert_gt(dw_context_sp(&st->frames[i].ctx), dw_context_sp(&st->frames[i - 1].ctx),
+		             "frame %zu: the stack pointer did not rise", i);
+	return st;
+}
+
+static void
+put_le(uint8_t *p, uint64_t v, int n)
+{
+	for (int k = 0; k < n; k++)
+		p[k] = (uint8_t)(v >> (8 * k));
+}
+
+// EBP points at itself: [EBP] = EBP, [EBP+4] = a real return address. The
+// chain gives one caller, then the same frame again (SP would not rise);
+// nothing else on the stack looks like a return address.
+Test(walker_walk, x86_frame_pointer_cycle_stops, .timeout = 30)
+{
+	static uint8_t stk[0x1000];
+	memset(stk, 0, sizeof(stk));
+	uint32_t fp = (uint32_t)LOOP_STACK + 0x200;
+	put_le(stk + 0x200, fp, 4);
+	put_le(stk + 0x204, LOOP_X86_BASE + LOOP_RA_OFF, 4);
+	loop_dump ld;
+	loop_build(&ld, false, stk, sizeof(stk), LOOP_X86_BASE + 0x1020, LOOP_STACK + 0x100, fp);
+	dw_dump        *d = NULL;
+	dw_walk        *w = NULL;
+	const dw_stack *st = loop_walk(&ld, &d, &w);
+	cr_expect_eq(st->nframes, 2, "%zu frames", st->nframes);
+	cr_expect_eq(st->frames[1].ip, LOOP_X86_BASE + LOOP_RA_OFF);
+	cr_expect_eq(st->frames[1].trust, DW_TRUST_FRAME_POINTER);
+	cr_expect_eq(st->end, DW_WALK_END_NO_CALLER, "%s", dw_walk_end_name(st->end));
+	dw_walk_free(w);
+	dw_dump_free(d);
+	dws_dump_fini(&ld.s);
+}
+
+// A runaway stack: 2048 words, every one the same return address, with the
+// frame-pointer cycle at the bottom. Each step finds the next word, so the
+// walk only ends at DW_MAX_FRAMES.
+Test(walker_walk, x86_runaway_stack_stops_at_the_frame_cap, .timeout = 30)
+{
+	static uint8_t stk[0x2000];
+	for (size_t i = 0; i < sizeof(stk); i += 4)
+		put_le(stk + i, LOOP_X86_BASE + LOOP_RA_OFF, 4);
+	uint32_t fp = (uint32_t)LOOP_STACK + 0x10;
+	put_le(stk + 0x10, fp, 4);
+	loop_dump ld;
+	loop_build(&ld, false, stk, sizeof(stk), LOOP_X86_BASE + 0x1020, LOOP_STACK, fp);
+	dw_dump        *d = NULL;
+	dw_walk        *w = NULL;
+	const dw_stack *st = loop_walk(&ld, &d, &w);
+	cr_expect_eq(st->nframes, DW_MAX_FRAMES);
+	cr_expect_eq(st->end, DW_WALK_END_CAP, "%s", dw_walk_end_name(st->end));
+	dw_walk_free(w);
+	dw_dump_free(d);
+	dws_dump_fini(&ld.s);
+}
+
+// The same on amd64 without unwind data (nothing in the dump or provider):
+// every step is a scan that finds the next word.
+Test(walker_walk, amd64_runaway_stack_stops_at_the_frame_cap, .timeout = 30)
+{
+	static uint8_t stk[0x4000];
+	for (size_t i = 0; i < sizeof(stk); i += 8)
+		put_le(stk + i, LOOP_X64_BASE + LOOP_RA_OFF, 8);
+	// RBP pointing at itself changes nothing: no unwind info names it.
+	put_le(stk + 0x40, LOOP_STACK + 0x40, 8);
+	loop_dump ld;
+	loop_build(&ld, true, stk, sizeof(stk), LOOP_X64_BASE + 0x1020, LOOP_STACK, LOOP_STACK + 0x40);
+	dw_dump        *d = NULL;
+	dw_walk        *w = NULL;
+	const dw_stack *st = loop_walk(&ld, &d, &w);
+	cr_expect_eq(st->nframes, DW_MAX_FRAMES);
+	cr_expect_eq(st->end, DW_WALK_END_CAP, "%s", dw_walk_end_name(st->end));
+	cr_expect_eq(st->frames[1].trust, DW_TRUST_SCAN);
+	dw_walk_free(w);
+	dw_dump_free(d);
+	dws_dump_fini(&ld.s);
+}
+
+// A stack that ends before the cap: the walk leaves it (or runs out of
+// memory) instead of inventing frames.
+Test(walker_walk, x86_short_runaway_stack_ends_at_its_top, .timeout = 30)
+{
+	static uint8_t stk[0x400];
+	for (size_t i = 0; i < sizeof(stk); i += 4)
+		put_le(stk + i, LOOP_X86_BASE + LOOP_RA_OFF, 4);
+	loop_dump ld;
+	loop_build(&ld, false, stk, sizeof(stk), LOOP_X86_BASE + 0x1020, LOOP_STACK, 0);
+	dw_dump        *d = NULL;
+	dw_walk        *w = NULL;
+	const dw_stack *st = loop_walk(&ld, &d, &w);
+	cr_expect_lt(st->nframes, DW_MAX_FRAMES);
+	cr_expect_geq(st->nframes, 0x400 / 4 - 1);
+	cr_expect(st->end == DW_WALK_END_LEFT_STACK || st->end == DW_WALK_END_NO_MEMORY ||
+	              st->end == DW_WALK_END_NO_CALLER,
+	          "%s", dw_walk_end_name(st->end));
+	dw_walk_free(w);
+	dw_dump_free(d);
+	dws_dump_fini(&ld.s);
 }

@@ -462,6 +462,7 @@ run(const char *name, layout lay, bool with_expected)
 	size_t         len;
 	const uint8_t *bytes = dws_dump_finish(&s, &len);
 
+	// DW_WOW64_SAVE=DIR keeps the wrapped dumps for inspection.
 	if (getenv("DW_WOW64_SAVE") != NULL) {
 		char out[1500];
 		snprintf(out, sizeof(out), "%s/%s-%s.wow64.dmp", getenv("DW_WOW64_SAVE"), name,
