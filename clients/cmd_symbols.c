@@ -2,6 +2,7 @@
 // of PDB, PE and .sym files as Breakpad .sym text (to diff against dump_syms),
 // compiled tables on disk, and one address looked up in a table.
 #include "clients/cmd_symbols.h"
+#include "clients/cmd_symbols_fetch.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -234,6 +235,9 @@ static const sub subs[] = {
     {"compile", "INPUT... [--pe FILE.exe] -o TABLE", "write a compiled symbol table", sub_compile},
     {"lookup", "TABLE|INPUT ADDRESS", "function, line, inlines and unwind rule at an RVA (hex)",
      sub_lookup},
+    {"fetch", "NAME ID [--symbol-path P] [--cache-dir D] [--type pdb|pe|sym]",
+     "fetch one PDB, image or .sym through the symbol path into the cache",
+     dwc_cmd_symbols_fetch},
 };
 
 static void
