@@ -131,8 +131,15 @@ stop(daemon_t *d)
 	kill(d->pid, SIGTERM);
 	for (int i = 0; i < 400; i++) {
 		int status;
-		if (waitpid(d->pid, &status, WNOHANG) == d->pid)
-			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
+			int rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+			// Keep the directory (config, log) only when something went wrong.
+			char cmd[300];
+			snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d->dir);
+			if (rc == 0 && system(cmd) != 0)
+				rc = -2;
+			return rc;
+		}
 		sleep_ms(25);
 	}
 	kill(d->pid, SIGKILL);
