@@ -445,6 +445,7 @@ setup_modules(dw_walk *w)
 		x->base          = mm[i].base;
 		x->size          = mm[i].size;
 		x->cpu           = cpu == DW_CPU_X86 ? DW_CPU_X86 : DW_CPU_AMD64;
+		x->id.cpu        = x->cpu;
 		x->id.base       = mm[i].base;
 		x->id.size       = mm[i].size;
 		x->id.name       = mm[i].name;

@@ -443,3 +443,48 @@ Test(walker_walk, x86_short_runaway_stack_ends_at_its_top, .timeout = 30)
 	dw_dump_free(d);
 	dws_dump_fini(&ld.s);
 }
+
+// The provider is told which CPU's code a module holds, so it can pick the
+// right unwind data and reject a table of the wrong architecture. An amd64
+// dump's modules are amd64 and an x86 dump's are x86 (WOW64 dumps, which
+// mix both, are covered in wow64_test.c).
+static dw_cpu cpu_seen;
+static int    opens_seen;
+
+static dw_err
+record_open(void **out, const dw_symsrc_module *m, void *arg)
+{
+	(void)arg;
+	*out     = NULL;
+	cpu_seen = m->cpu;
+	opens_seen++;
+	return DW_ENOTFOUND;
+}
+
+static void
+check_cpu_given_to_provider(bool x64)
+{
+	static const dw_symsrc_ops ops = {.open = record_open};
+	dw_symsrc                  src = {.ops = &ops};
+	static uint8_t             stk[0x100];
+	uint64_t                   base = x64 ? LOOP_X64_BASE : LOOP_X86_BASE;
+	loop_dump                  ld;
+	loop_build(&ld, x64, stk, sizeof(stk), base + 0x1020, LOOP_STACK, LOOP_STACK + 0x40);
+	dw_dump *d = NULL;
+	dw_walk *w = NULL;
+	cr_assert_eq(dw_dump_open_buffer(&d, ld.bytes, ld.len, NULL), DW_OK);
+	cpu_seen   = DW_CPU_UNKNOWN;
+	opens_seen = 0;
+	cr_assert_eq(dw_walk_dump(&w, d, &src, NULL), DW_OK);
+	cr_assert_gt(opens_seen, 0, "the module holding the instruction pointer was not opened");
+	cr_expect_eq(cpu_seen, x64 ? DW_CPU_AMD64 : DW_CPU_X86, "provider told cpu %d", cpu_seen);
+	dw_walk_free(w);
+	dw_dump_free(d);
+	dws_dump_fini(&ld.s);
+}
+
+Test(walker_walk, provider_is_told_the_module_cpu, .timeout = 30)
+{
+	check_cpu_given_to_provider(true);
+	check_cpu_given_to_provider(false);
+}
