@@ -214,4 +214,34 @@
 // Bytes of one URL we build or accept (from file.ptr, from configuration).
 #define DW_MAX_URL_BYTES 8192
 
+// ---- Stack residue and hidden exceptions (walker/residue.c, hidden.c) ----
+// Bytes scanned below a thread's stack pointer: the red zone and the frames
+// that just returned (a call's arguments and its callee's locals) lie there;
+// WinDbg users look at about this much with `dps @rsp-100`.
+#define DW_RESIDUE_BELOW_SP 256
+// Bytes of one thread's stack scanned. Windows' default reservation is 1 MiB
+// and dumps capture at most what is committed; a larger "stack" is a damaged
+// descriptor, so the rest is not scanned.
+#define DW_MAX_RESIDUE_STACK_BYTES (4u << 20)
+// Classified words kept per thread (counts cover all). A 1 MiB x64 stack has
+// 131072 words, most zero; a few thousand meaningful ones is a big stack.
+#define DW_MAX_RESIDUE_WORDS 16384
+// Exception records examined per thread (plausible ones; Wine and Windows
+// copy a record two or three times while dispatching it), and distinct hidden
+// exceptions reported per thread.
+#define DW_MAX_HIDDEN_RECORDS 64
+#define DW_MAX_HIDDEN_PER_THREAD 8
+// Distance searched on either side of an EXCEPTION_RECORD for its CONTEXT:
+// KiUserExceptionDispatcher's frame holds both within one x64 CONTEXT
+// (0x4d0 bytes) and a machine frame; Wine's dispatcher one page.
+#define DW_HIDDEN_CONTEXT_WINDOW 0x1000
+// Frames kept in a crash signature (the default) and its most: bucketing
+// uses the top few meaningful frames; more makes one bug many buckets.
+#define DW_SIGNATURE_FRAMES 3
+#define DW_MAX_SIGNATURE_FRAMES 16
+// Bytes of one function name in a signature, and of a template argument list
+// kept before it is cut to "<...>".
+#define DW_MAX_SIGNATURE_NAME 160
+#define DW_MAX_SIGNATURE_TEMPLATE 24
+
 #endif

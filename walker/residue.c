@@ -1,0 +1,458 @@
+// walker/residue.c - raw-stack residue: every word between a little below the
+// stack pointer and the stack base, classified and symbolized (see
+// walker/residue.h).
+//
+// Folklore: a value that resolves to a symbol is not yet a return address.
+// A function pointer kept in a local (a callback, a vtable slot copied out)
+// names a function just as well; WinDbg's `dps` shows both alike and
+// analysts chase the wrong one. We disassemble the bytes before the value:
+// only a CALL ending exactly there makes it a return address (the same test
+// the stack scanner uses); anything else in code is flagged as coincidental.
+#include "walker/residue_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cur.h"
+#include "common/limits.h"
+#include "walker/wow64_int.h"
+
+const char *
+dw_res_class_name(dw_res_class c)
+{
+	switch (c) {
+	case DW_RES_FILL: return "fill";
+	case DW_RES_RETURN: return "return";
+	case DW_RES_CODE: return "code";
+	case DW_RES_STACK: return "stack";
+	case DW_RES_MODULE_DATA: return "module_data";
+	case DW_RES_HEAP: return "heap";
+	case DW_RES_ASCII: return "ascii";
+	case DW_RES_UTF16: return "utf16";
+	default: return "other";
+	}
+}
+
+// Fill patterns of the Windows heap, the debug CRT and compilers (as
+// documented by Microsoft for the debug CRT and /RTC, and as every Windows
+// debugging book lists them).
+static const struct {
+	uint32_t    v;
+	const char *name;
+} fills[] = {
+    {0xCCCCCCCCu, "0xCCCCCCCC: uninitialised stack (MSVC /RTCs, /GZ)"},
+    {0xCDCDCDCDu, "0xCDCDCDCD: uninitialised heap block (debug CRT)"},
+    {0xDDDDDDDDu, "0xDDDDDDDD: freed heap block (debug CRT)"},
+    {0xFDFDFDFDu, "0xFDFDFDFD: no-man's-land guard bytes (debug CRT)"},
+    {0xFEEEFEEEu, "0xFEEEFEEE: freed heap memory (HeapFree)"},
+    {0xBAADF00Du, "0xBAADF00D: uninitialised LocalAlloc/HeapAlloc memory (debug heap)"},
+    {0xABABABABu, "0xABABABAB: guard bytes after a HeapAlloc block"},
+    {0xBDBDBDBDu, "0xBDBDBDBD: guard bytes (debug CRT aligned blocks)"},
+    {0xDEADBEEFu, "0xDEADBEEF: poison value"},
+    {0xFEFEFEFEu, "0xFEFEFEFE: freed memory (page heap, debug CRT)"},
+};
+
+const char *
+dw_res_fill_name(uint64_t v, unsigned ptr)
+{
+	uint32_t lo = (uint32_t)v, hi = (uint32_t)(v >> 32);
+	if (ptr == 4 ? hi != 0 : (hi != lo && hi != 0))
+		return NULL;
+	for (size_t i = 0; i < sizeof(fills) / sizeof(fills[0]); i++)
+		if (fills[i].v == lo)
+			return fills[i].name;
+	return NULL;
+}
+
+static bool
+is_print(unsigned c)
+{
+	return c >= 0x20 && c < 0x7f;
+}
+
+static bool
+is_letter(unsigned c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+// Printable bytes from the lowest address on, then only NULs: at least 4
+// characters, two of them letters.
+static bool
+text_ascii(uint64_t v, unsigned ptr, char *out)
+{
+	unsigned n = 0, letters = 0;
+	while (n < ptr && is_print((unsigned)(v >> (8 * n)) & 0xff)) {
+		out[n] = (char)((v >> (8 * n)) & 0xff);
+		letters += is_letter((unsigned char)out[n]);
+		n++;
+	}
+	out[n] = 0;
+	if (n < 4 || letters < 2)
+		return false;
+	return n == ptr || (v >> (8 * n)) == 0;
+}
+
+// UTF-16LE units with ASCII characters, then only zero units: at least 2 (x86)
+// or 3 (x64) characters, one a letter.
+static bool
+text_utf16(uint64_t v, unsigned ptr, char *out)
+{
+	unsigned units = ptr / 2, n = 0, letters = 0;
+	while (n < units) {
+		unsigned u = (unsigned)(v >> (16 * n)) & 0xffff;
+		if (!is_print(u))
+			break;
+		out[n] = (char)u;
+		letters += is_letter(u);
+		n++;
+	}
+	out[n] = 0;
+	if (n < (ptr == 4 ? 2u : 3u) || letters == 0)
+		return false;
+	return n == units || (v >> (16 * n)) == 0;
+}
+
+void
+dw_res__symbol(dw_residue *r, uint64_t addr, const dw_md_module **mod, const char **fn,
+               uint64_t *fn_start)
+{
+	*mod = NULL;
+	*fn  = NULL;
+	*fn_start = 0;
+	dw_uw_module *m = dw_uw__module_at(r->u, addr, DW_CPU_UNKNOWN);
+	if (m == NULL)
+		return;
+	*mod    = m->md;
+	void *h = dw_uw__handle(r->u, m);
+	const dw_symsrc *src = r->u->src;
+	if (h == NULL || src == NULL || src->ops == NULL || src->ops->find == NULL)
+		return;
+	dw_symsrc_loc loc;
+	memset(&loc, 0, sizeof(loc));
+	if (src->ops->find(&loc, h, (uint32_t)(addr - m->base), src->arg) == DW_OK && loc.name != NULL) {
+		*fn       = loc.name;
+		*fn_start = m->base + loc.start;
+	}
+}
+
+bool
+dw_res__call_before(dw_residue *r, dw_cpu cpu, uint64_t ret, uint64_t *target)
+{
+	uint8_t buf[16];
+	*target = 0;
+	if (r->u->dis == NULL)
+		return false;
+	// The longest x86 CALL is 7 bytes (FF 15 / FF 94 with SIB and disp32) and
+	// x64's 9 with prefixes: 16 bytes leave room. When the page before is
+	// not captured (a call at the start of a captured range), fewer bytes
+	// still decide the shorter encodings (E8 rel32 is 5, FF D0 2).
+	static const size_t tries[] = {16, 12, 9, 7, 6, 5, 3, 2};
+	size_t              len     = 0;
+	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]) && len == 0; i++)
+		if (ret >= tries[i] &&
+		    dw_uw__read_code(r->u, ret - tries[i], buf + sizeof(buf) - tries[i], tries[i]) == tries[i])
+			len = tries[i];
+	if (len == 0)
+		return false;
+	return dw_dis_call_before(r->u->dis, cpu, buf + sizeof(buf) - len, len, ret, target);
+}
+
+// Whether `value` in module m lies in code: MemoryInfoList's protection when
+// it covers the value, else a function (with a size) of the provider.
+static bool
+in_code(dw_residue *r, uint64_t value, bool *known)
+{
+	const dw_md_memory_info *mi = dw_md_streams_memory_info_at(r->s, value);
+	*known                      = mi != NULL && mi->state == DW_MD_MEM_COMMIT;
+	if (*known)
+		return (mi->protect & DW_MD_PAGE_EXECUTE_ANY) != 0;
+	dw_uw_module *m = dw_uw__module_at(r->u, value, DW_CPU_UNKNOWN);
+	void         *h = m != NULL ? dw_uw__handle(r->u, m) : NULL;
+	const dw_symsrc *src = r->u->src;
+	if (h == NULL || src == NULL || src->ops == NULL || src->ops->find == NULL)
+		return false;
+	dw_symsrc_loc loc;
+	memset(&loc, 0, sizeof(loc));
+	return src->ops->find(&loc, h, (uint32_t)(value - m->base), src->arg) == DW_OK &&
+	       loc.name != NULL && loc.size != 0 && loc.offset < loc.size;
+}
+
+const dw_res_stackrange *
+dw_res__stack_of(const dw_residue *r, uint64_t addr)
+{
+	size_t lo = 0, hi = r->nstacks; // first range with lo > addr
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (r->stacks[mid].lo <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0 || addr >= r->stacks[lo - 1].hi)
+		return NULL;
+	return &r->stacks[lo - 1];
+}
+
+static void
+classify_uncached(dw_residue *r, dw_cpu cpu, unsigned ptr, uint64_t value, dw_res_word *o)
+{
+	char txt[9];
+	memset(o, 0, sizeof(*o));
+	o->value = value;
+	const char *fill = dw_res_fill_name(value, ptr);
+	if (fill != NULL) {
+		o->cls  = DW_RES_FILL;
+		o->text = fill;
+		return;
+	}
+	if (value >= 0x10000) {
+		dw_uw_module *m = dw_uw__module_at(r->u, value, DW_CPU_UNKNOWN);
+		if (m != NULL) {
+			bool     known, code = in_code(r, value, &known);
+			uint64_t target = 0, start;
+			o->module       = m->md;
+			if ((code || !known) && dw_res__call_before(r, cpu, value, &target)) {
+				o->cls         = DW_RES_RETURN;
+				o->call_target = target;
+				dw_res__symbol(r, value - 1, &o->module, &o->function, &start);
+				if (o->function != NULL)
+					o->function_offset = value - start;
+				if (target != 0) {
+					const dw_md_module *tm;
+					dw_res__symbol(r, target, &tm, &o->target_function, &start);
+				}
+				return;
+			}
+			o->cls = code ? DW_RES_CODE : DW_RES_MODULE_DATA;
+			if (code) {
+				dw_res__symbol(r, value, &o->module, &o->function, &start);
+				if (o->function != NULL)
+					o->function_offset = value - start;
+			}
+			return;
+		}
+		const dw_res_stackrange *sr = dw_res__stack_of(r, value);
+		if (sr != NULL) {
+			o->cls = DW_RES_STACK;
+			o->tid = sr->tid;
+			return;
+		}
+		const dw_md_memory_info *mi = dw_md_streams_memory_info_at(r->s, value);
+		if (mi != NULL && mi->state == DW_MD_MEM_COMMIT && mi->type == DW_MD_MEM_PRIVATE) {
+			o->cls = DW_RES_HEAP;
+			return;
+		}
+	}
+	if (text_ascii(value, ptr, txt)) {
+		o->cls  = DW_RES_ASCII;
+		o->text = dw_arena_strdup(&r->arena, txt);
+		return;
+	}
+	if (text_utf16(value, ptr, txt)) {
+		o->cls  = DW_RES_UTF16;
+		o->text = dw_arena_strdup(&r->arena, txt);
+		return;
+	}
+	o->cls = DW_RES_OTHER;
+}
+
+void
+dw_res__classify(dw_residue *r, dw_cpu cpu, unsigned ptr, uint64_t value, dw_res_word *out)
+{
+	// Zero and small integers are most of a stack: decided without a lookup.
+	if (value < 0x10000) {
+		memset(out, 0, sizeof(*out));
+		out->value = value;
+		return;
+	}
+	size_t slot = (size_t)((value * 0x9E3779B97F4A7C15ull) >> 52) % DW_RES_MEMO_SLOTS;
+	dw_res_memo *m = &r->memo[slot];
+	if (m->used && m->value == value) {
+		*out = m->w;
+		return;
+	}
+	classify_uncached(r, cpu, ptr, value, out);
+	m->used  = true;
+	m->value = value;
+	m->w     = *out;
+}
+
+// Whether the RETURN word at `addr` is the return slot of a live frame: its
+// value is frame i's return address and it lies between frame i-1's stack
+// pointer and frame i's (a caller's SP is just past its return slot, plus
+// any stdcall arguments popped).
+static bool
+is_live(const dw_stack *st, uint64_t addr, uint64_t value)
+{
+	for (size_t i = 1; st != NULL && i < st->nframes; i++)
+		if (st->frames[i].ip == value && addr >= dw_context_sp(&st->frames[i - 1].ctx) &&
+		    addr < dw_context_sp(&st->frames[i].ctx))
+			return true;
+	return false;
+}
+
+static int
+range_cmp(const void *a, const void *b)
+{
+	const dw_res_stackrange *x = a, *y = b;
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+static void
+collect_stacks(dw_residue *r, const dw_md_thread *th, size_t n)
+{
+	r->stacks = dw_arena_array(&r->arena, n + 1, sizeof(*r->stacks));
+	if (r->stacks == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		const dw_md_thread *t = &th[i];
+		if (t->stack.loc.size == 0 || t->stack.start + t->stack.loc.size < t->stack.start)
+			continue;
+		dw_res_stackrange *s = &r->stacks[r->nstacks++];
+		s->tid               = t->thread_id;
+		s->lo                = t->stack.start;
+		s->hi                = t->stack.start + t->stack.loc.size;
+		// The whole reservation (guard page and uncommitted part below the
+		// captured memory) belongs to the stack too.
+		const dw_md_memory_info *mi = dw_md_streams_memory_info_at(r->s, t->stack.start);
+		if (mi != NULL && mi->allocation_base != 0 && mi->allocation_base < s->lo) {
+			s->alloc_base = mi->allocation_base;
+			s->lo         = mi->allocation_base;
+		}
+	}
+	qsort(r->stacks, r->nstacks, sizeof(*r->stacks), range_cmp);
+	// Damaged dumps may overlap ranges; clip so the search stays exact.
+	for (size_t i = 1; i < r->nstacks; i++)
+		if (r->stacks[i].lo < r->stacks[i - 1].hi)
+			r->stacks[i - 1].hi = r->stacks[i].lo;
+}
+
+static dw_err
+scan_thread(dw_residue *r, dw_res_thread *t, const dw_md_thread *th, const dw_thread_walk *tw,
+            uint32_t below)
+{
+	t->tid = th->thread_id;
+	t->cpu = r->cpu;
+	t->ptr = r->ptr;
+	uint64_t base = th->stack.start, size = th->stack.loc.size;
+	if (r->ptr == 0 || size == 0 || base + size < base) {
+		t->missing = true;
+		return DW_OK;
+	}
+	if (size > DW_MAX_RESIDUE_STACK_BYTES)
+		size = DW_MAX_RESIDUE_STACK_BYTES;
+	uint64_t sp = base;
+	if (th->context != NULL)
+		sp = dw_context_sp(th->context);
+	if (tw != NULL && tw->stack.nframes != 0) {
+		uint64_t wsp = dw_context_sp(&tw->stack.frames[0].ctx);
+		if (sp < base || sp >= base + size || (wsp >= base && wsp < sp))
+			sp = wsp;
+	}
+	if (sp < base || sp >= base + size)
+		sp = base;
+	t->sp = sp;
+	uint64_t lo = sp - base >= below ? sp - below : base;
+	lo &= ~(uint64_t)(r->ptr - 1);
+	if (lo < base)
+		lo = base;
+	size_t         avail = 0;
+	const uint8_t *p     = dw_dump_memory_at(r->d, lo, &avail);
+	uint64_t       hi    = base + size;
+	if (p == NULL) {
+		t->missing = true;
+		return DW_OK;
+	}
+	if (avail < hi - lo)
+		hi = lo + avail;
+	t->lo = lo;
+	t->hi = hi;
+	size_t       nwords = (size_t)((hi - lo) / r->ptr);
+	size_t       cap    = nwords < DW_MAX_RESIDUE_WORDS ? nwords : DW_MAX_RESIDUE_WORDS;
+	dw_res_word *words  = dw_arena_array(&r->arena, cap + 1, sizeof(*words));
+	if (words == NULL)
+		return DW_ENOMEM;
+	const dw_stack *live = tw != NULL ? &tw->stack : NULL;
+	for (size_t i = 0; i < nwords; i++) {
+		uint64_t    a = lo + (uint64_t)i * r->ptr;
+		uint64_t    v = r->ptr == 8 ? dw_get_u64le(p + i * 8) : dw_get_u32le(p + i * 4);
+		dw_res_word w;
+		dw_res__classify(r, r->cpu, r->ptr, v, &w);
+		t->counts[w.cls]++;
+		if (w.cls == DW_RES_OTHER)
+			continue;
+		w.addr     = a;
+		w.below_sp = a < sp;
+		if (w.cls == DW_RES_RETURN) {
+			w.live = is_live(live, a, v);
+			t->residue_returns += !w.live;
+		}
+		if (t->nwords == cap) {
+			t->dropped++;
+			continue;
+		}
+		words[t->nwords++] = w;
+	}
+	t->words = words;
+	return DW_OK;
+}
+
+dw_err
+dw_residue_scan(dw_residue **out, dw_walk *w, const dw_residue_options *opt)
+{
+	*out          = NULL;
+	dw_residue *r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return DW_ENOMEM;
+	dw_arena_init(&r->arena, 0);
+	dw_err rv = DW_ENOMEM;
+	r->w      = w;
+	r->d      = dw_walk__dump(w);
+	r->u      = dw_walk__uw(w);
+	r->s      = dw_dump_other_streams(r->d);
+	r->cpu    = dw_dump_cpu(r->d);
+	r->ptr    = r->cpu == DW_CPU_AMD64 ? 8 : r->cpu == DW_CPU_X86 ? 4 : 0;
+	r->memo   = calloc(DW_RES_MEMO_SLOTS, sizeof(*r->memo));
+	uint32_t below = opt != NULL && opt->below_sp != 0 ? opt->below_sp : DW_RESIDUE_BELOW_SP;
+	size_t              n;
+	const dw_md_thread *th = dw_dump_threads(r->d, &n);
+	if (r->memo == NULL)
+		goto out;
+	collect_stacks(r, th, n);
+	r->threads = dw_arena_array(&r->arena, n + 1, sizeof(*r->threads));
+	if (r->threads == NULL)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		dw_res_thread        *t  = &r->threads[r->nthreads++];
+		const dw_thread_walk *tw = dw_walk_thread_find(w, th[i].thread_id);
+		if ((rv = scan_thread(r, t, &th[i], tw, below)) != DW_OK)
+			goto out;
+		if ((opt == NULL || !opt->no_hidden) && !t->missing &&
+		    (rv = dw_res__hidden(r, t, tw)) != DW_OK)
+			goto out;
+	}
+	rv = DW_OK;
+	*out = r;
+	r    = NULL;
+out:
+	dw_residue_free(r);
+	return rv;
+}
+
+void
+dw_residue_free(dw_residue *r)
+{
+	if (r == NULL)
+		return;
+	dw_arena_fini(&r->arena);
+	free(r->memo);
+	free(r);
+}
+
+const dw_res_thread *
+dw_residue_threads(const dw_residue *r, size_t *n)
+{
+	*n = r != NULL ? r->nthreads : 0;
+	return r != NULL ? r->threads : NULL;
+}
