@@ -516,7 +516,7 @@ dw_symcache_neg_get(dw_symcache_neg_kind *kind, char *note, size_t cap, dw_symca
 		long long exp = 0;
 		int       pos = 0;
 		if (sscanf(buf, "dwneg1 %u %lld\n%n", &k, &exp, &pos) < 2 || k < DW_NEG_MISSING ||
-		    k > DW_NEG_TIMEOUT || (long long)time(NULL) >= exp) {
+		    k > DW_NEG_UNAVAILABLE || (long long)time(NULL) >= exp) {
 			unlink(p); // expired or unreadable: forget it
 			rv = DW_ENOTFOUND;
 		} else {
@@ -571,7 +571,7 @@ dw_symcache_neg_put(dw_symcache *c, const char *key, dw_symcache_neg_kind kind, 
 		return DW_EINVAL;
 	uint32_t ttl = kind == DW_NEG_MISSING   ? c->opts.ttl_missing_s
 	               : kind == DW_NEG_CORRUPT ? c->opts.ttl_corrupt_s
-	                                        : c->opts.ttl_timeout_s;
+	                                        : c->opts.ttl_timeout_s; // timeout, unavailable
 	if (ttl == 0)
 		return DW_OK;
 	char *p = join(c->dir, key, ".neg"), *d = p ? entry_dir_of(p) : NULL;

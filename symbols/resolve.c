@@ -33,6 +33,7 @@ dw_symstatus_name(dw_symstatus s)
 	case DW_SYMST_MISSING: return "missing";
 	case DW_SYMST_CORRUPT: return "corrupt";
 	case DW_SYMST_TIMEDOUT: return "timed-out";
+	case DW_SYMST_UNAVAILABLE: return "unavailable";
 	case DW_SYMST_REFUSED: return "refused";
 	case DW_SYMST_ERROR: return "error";
 	}
@@ -434,13 +435,14 @@ try_local(want *w, const dw_source *s, const char *path, bool is_ptr, unsigned d
 }
 
 // Walks the sources. Returns DW_OK when found (out->path set), else the
-// summary failure: DW_ECORRUPT > DW_ETIMEDOUT > DW_ENOTFOUND.
+// summary failure: DW_ECORRUPT > DW_ETIMEDOUT > DW_ENET > DW_ENOTFOUND.
 static dw_err
 search(want *w, const char *name, const char *file)
 {
 	const dw_sympath *p             = w->r->path;
 	bool              saw_corrupt   = false;
 	bool              saw_unreached = false;
+	bool              saw_timeout   = false;
 	const char       *cache_dir     = dw_symcache_dir(w->r->cache);
 	for (size_t i = 0; i < p->count; i++) {
 		const dw_source *s = &p->items[i];
@@ -490,6 +492,7 @@ search(want *w, const char *name, const char *file)
 				// Timed out, unreachable, refusing: its other names would
 				// only wait as long again.
 				saw_unreached = true;
+				saw_timeout |= rv == DW_ETIMEDOUT;
 				break;
 			}
 		}
@@ -507,7 +510,10 @@ search(want *w, const char *name, const char *file)
 				saw_corrupt = true;
 		}
 	}
-	return saw_corrupt ? DW_ECORRUPT : saw_unreached ? DW_ETIMEDOUT : DW_ENOTFOUND;
+	return saw_corrupt     ? DW_ECORRUPT
+	       : saw_timeout   ? DW_ETIMEDOUT
+	       : saw_unreached ? DW_ENET
+	                       : DW_ENOTFOUND;
 }
 
 static void
@@ -565,10 +571,12 @@ dw_resolver_file(dw_symfile *out, dw_resolver *r, dw_fetcher *fetcher, dw_file_t
 			out->from_negative = true;
 			out->status        = kind == DW_NEG_MISSING   ? DW_SYMST_MISSING
 			                     : kind == DW_NEG_CORRUPT ? DW_SYMST_CORRUPT
-			                                              : DW_SYMST_TIMEDOUT;
+			                     : kind == DW_NEG_TIMEOUT ? DW_SYMST_TIMEDOUT
+			                                              : DW_SYMST_UNAVAILABLE;
 			out->err           = kind == DW_NEG_MISSING   ? DW_ENOTFOUND
 			                     : kind == DW_NEG_CORRUPT ? DW_ECORRUPT
-			                                              : DW_ETIMEDOUT;
+			                     : kind == DW_NEG_TIMEOUT ? DW_ETIMEDOUT
+			                                              : DW_ENET;
 			rv                 = DW_OK;
 			goto out;
 		}
@@ -602,10 +610,12 @@ dw_resolver_file(dw_symfile *out, dw_resolver *r, dw_fetcher *fetcher, dw_file_t
 	} else {
 		dw_symcache_neg_kind kind = rv == DW_ECORRUPT    ? DW_NEG_CORRUPT
 		                            : rv == DW_ETIMEDOUT ? DW_NEG_TIMEOUT
+		                            : rv == DW_ENET      ? DW_NEG_UNAVAILABLE
 		                                                 : DW_NEG_MISSING;
 		fail_status(out,
 		            rv == DW_ECORRUPT    ? DW_SYMST_CORRUPT
 		            : rv == DW_ETIMEDOUT ? DW_SYMST_TIMEDOUT
+		            : rv == DW_ENET      ? DW_SYMST_UNAVAILABLE
 		                                 : DW_SYMST_MISSING,
 		            rv, &notes);
 		if (out->note[0] == '\0')

@@ -27,7 +27,9 @@ typedef enum dw_symstatus {
 	DW_SYMST_DOWNLOADED,    // fetched now, verified, stored in the cache
 	DW_SYMST_MISSING,       // no source has it
 	DW_SYMST_CORRUPT,       // found, but every copy failed verification
-	DW_SYMST_TIMEDOUT,      // a source timed out or kept failing, and none had it
+	DW_SYMST_TIMEDOUT,      // a source timed out, and none had it
+	DW_SYMST_UNAVAILABLE,   // a source kept failing (5xx, 429, 401/403, redirect
+	                        // loop, connection refused), and none had it
 	DW_SYMST_REFUSED,       // the name or id from the dump is unsafe or malformed
 	DW_SYMST_ERROR,         // local failure (disk, memory)
 } dw_symstatus;

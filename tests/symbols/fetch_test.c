@@ -282,7 +282,7 @@ Test(symbols_fetch, server_error_is_retried_then_reported)
 	world_init(&w, "/fault/500", 0);
 	dw_symfile f;
 	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID), DW_OK);
-	cr_assert_eq(f.status, DW_SYMST_TIMEDOUT, "%s", dw_symstatus_name(f.status));
+	cr_assert_eq(f.status, DW_SYMST_UNAVAILABLE, "%s", dw_symstatus_name(f.status));
 	cr_assert(strstr(f.note, "HTTP 500") != NULL, "%s", f.note);
 	dw_symfile_fini(&f);
 	// Three attempts at the first name, then the server is given up on.
@@ -335,7 +335,7 @@ Test(symbols_fetch, retry_after_too_long_gives_up_at_once)
 	double     t0 = now_s();
 	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID), DW_OK);
 	cr_assert_lt(now_s() - t0, 3.0);
-	cr_assert_eq(f.status, DW_SYMST_TIMEDOUT);
+	cr_assert_eq(f.status, DW_SYMST_UNAVAILABLE);
 	cr_assert(strstr(f.note, "Retry-After") != NULL, "%s", f.note);
 	dw_symfile_fini(&f);
 	cr_assert_eq(symserver_total(&w.srv), 1);
@@ -369,7 +369,7 @@ Test(symbols_fetch, truncated_body_never_lands_in_the_cache)
 	dw_symfile f;
 	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID), DW_OK);
 	cr_assert_neq(f.status, DW_SYMST_DOWNLOADED);
-	cr_assert_eq(f.status, DW_SYMST_TIMEDOUT, "%s: %s", dw_symstatus_name(f.status), f.note);
+	cr_assert_eq(f.status, DW_SYMST_UNAVAILABLE, "%s: %s", dw_symstatus_name(f.status), f.note);
 	dw_symfile_fini(&f);
 	cr_assert_not(tree_has_file(w.cache_dir, "/crash.pdb"));
 	char tmp[400];
@@ -419,7 +419,7 @@ Test(symbols_fetch, redirects_followed_loops_cut)
 
 	world_init(&w, "/fault/loop", 0);
 	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID), DW_OK);
-	cr_assert_eq(f.status, DW_SYMST_TIMEDOUT);
+	cr_assert_eq(f.status, DW_SYMST_UNAVAILABLE);
 	cr_assert(strstr(f.note, "edirect") != NULL, "%s", f.note);
 	dw_symfile_fini(&f);
 	cr_assert_leq(symserver_total(&w.srv), 1 + 5);
@@ -438,7 +438,7 @@ Test(symbols_fetch, gzip_encoding_and_bearer_auth)
 
 	world_init(&w, "/fault/auth/s3cret", 0);
 	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PE, "crash.exe", CRASH_EXE_ID), DW_OK);
-	cr_assert_eq(f.status, DW_SYMST_TIMEDOUT);
+	cr_assert_eq(f.status, DW_SYMST_UNAVAILABLE);
 	cr_assert(strstr(f.note, "401") != NULL, "%s", f.note);
 	dw_symfile_fini(&f);
 	cr_assert_eq(dw_source_set_bearer(&w.path.items[1], "s3cret"), DW_OK);
@@ -613,4 +613,53 @@ Test(symbols_fetch, local_directories_symstore_index2_flat_and_compressed)
 	dw_sympath_fini(&p);
 	rm_rf(store);
 	rm_rf(cache_dir);
+}
+
+// ---- The fetcher alone -------------------------------------------------------
+
+Test(symbols_fetch, batch_runs_concurrently_within_the_per_host_limit)
+{
+	world w;
+	world_init(&w, "", 0);
+	dw_fetch_opts o;
+	world_fetch_opts(&o);
+	o.max_per_host = 2;
+	dw_fetcher *f;
+	cr_assert_eq(dw_fetcher_new(&f, &o), DW_OK);
+	enum { N = 7 };
+	dw_fetch_req reqs[N];
+	char         urls[N][256];
+	FILE        *files[N];
+	for (int i = 0; i < N; i++) {
+		files[i] = tmpfile();
+		cr_assert_not_null(files[i]);
+		if (i < N - 1)
+			snprintf(urls[i], sizeof(urls[i]),
+			         "%s/fault/slow/300/crash.pdb/%s/crash.pdb?n=%d", w.srv.base,
+			         CRASH_PDB_ID, i);
+		else
+			snprintf(urls[i], sizeof(urls[i]), "%s/no/such/file", w.srv.base);
+		reqs[i] = (dw_fetch_req){.url = urls[i], .fd = fileno(files[i])};
+	}
+	double t0 = now_s();
+	cr_assert_eq(dw_fetcher_run(f, reqs, N), DW_OK);
+	double dt = now_s() - t0;
+	struct stat st;
+	char        src[1100];
+	snprintf(src, sizeof(src), "%s/symbols/crash.pdb/%s/crash.pdb", corpus_dir(), CRASH_PDB_ID);
+	cr_assert_eq(stat(src, &st), 0);
+	for (int i = 0; i < N - 1; i++) {
+		cr_assert_eq(reqs[i].result, DW_OK, "%d: %s", i, reqs[i].note);
+		cr_assert_eq(reqs[i].bytes, (uint64_t)st.st_size);
+		cr_assert_eq(reqs[i].attempts, 1);
+	}
+	cr_assert_eq(reqs[N - 1].result, DW_ENOTFOUND);
+	cr_assert_eq(reqs[N - 1].http_status, 404);
+	// Six 300 ms responses, two at a time: three rounds, not one, not six.
+	cr_assert_geq(dt, 0.85, "%.2f s: the per-host limit was not applied", dt);
+	cr_assert_lt(dt, 1.7, "%.2f s: requests did not run concurrently", dt);
+	for (int i = 0; i < N; i++)
+		fclose(files[i]);
+	dw_fetcher_free(f);
+	world_fini(&w);
 }
