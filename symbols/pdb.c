@@ -209,6 +209,7 @@ dw_pdb_free(dw_pdb *p)
 	if (p == NULL)
 		return;
 	dw_msf_free(p->msf);
+	dw_pdb_omap_map_free(p->omap_map);
 	dw_arena_fini(&p->arena);
 	dw_notes_fini(&p->notes);
 	dw_mapfile_close(&p->map);
@@ -360,93 +361,408 @@ dw_pdb_rva(uint32_t *out, dw_pdb *p, uint16_t segment, uint32_t offset)
 	return dw_pdb_map_rva(out, p, orig);
 }
 
-typedef struct omap_piece {
-	uint32_t rva, size, delta;
-} omap_piece;
+// ---- OMAP image map -----------------------------------------------------------
+//
+// How a range of the original (pre-reorder) layout lands in the image. The
+// reference .sym files come from dump_syms with DIA's own OMAP translation
+// switched off: dump_syms reads both OMAP tables and maps every FUNC, line
+// and STACK WIN range itself (Breakpad common/windows/omap.cc). We reproduce
+// that rule here, once, for all three:
+//
+//  1. Intervals come from OMAP-to-source, one per entry: image [from, next
+//     from) holds original [to, to + len). Entries whose `to` lies outside
+//     the original image (omap_reorder_bbs.pdb uses 0x80000000) describe
+//     injected bytes: they are dropped, and the image bytes they covered are
+//     counted as `injected` after the kept interval before them. A length is
+//     capped at the end of the original image.
+//  2. Sorted by original address, an interval that ends where the original
+//     coverage has a hole gets that hole as `removed` (code the tool dropped).
+//  3. A range [a, b) keeps each interval overlapping [a, b) (its removed tail
+//     included), clipped to it; the injected tail survives only when b lies
+//     past the interval's content. Sorted by image address, intervals join
+//     when the next starts no later than the current content end plus its
+//     injected tail; each joined run is reported up to its last content
+//     byte (trailing injected bytes are not).
+//  4. A zero-length range reports each distinct image start of the
+//     intervals holding address a, with size 0.
+//
+// Folklore (omap_reorder_bbs.pdb): the block of original 0x53f9..0x5402 sits
+// at image 0x1028 (9 bytes); the linker's padding after it, image
+// 0x1031..0x103c, is given to OMAP-to-source as entries all naming 0x5402,
+// the first byte after the block. A function or line whose original range
+// goes on past 0x5402 therefore owns the padding too: FUNC 1028 14, where
+// OMAP-from-source alone would say 1028 9. And ioinit's pieces at 0x1008 (2
+// bytes) and 0x1010 (3 bytes) are one range 1008 b, because the bytes between
+// map to 0x80000000 (injected).
+//
+// Without OMAP-to-source (a PDB carrying only OMAP-from-source), intervals
+// come from OMAP-from-source instead, which gives the plain split.
+
+typedef struct omap_ival {
+	uint32_t orig, image, len, injected, removed;
+} omap_ival;
+
+struct dw_pdb_omap_map {
+	omap_ival *iv;
+	uint64_t  *reach; // reach[i]: max over iv[0..i] of orig + len + removed
+	size_t     n;
+};
 
 static int
-piece_cmp(const void *a, const void *b)
+ival_orig_cmp(const void *a, const void *b)
 {
-	const omap_piece *x = a, *y = b;
-	return x->rva < y->rva ? -1 : x->rva > y->rva;
+	const omap_ival *x = a, *y = b;
+	if (x->orig != y->orig)
+		return x->orig < y->orig ? -1 : 1;
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return x->image < y->image ? -1 : x->image > y->image;
 }
 
-// True when no address of the image range [a, b) comes from the original
-// code: OMAP-to-source sends each part to 0 or to a source address that does
-// not map back to it (reordering tools fill alignment gaps so).
-static bool
-image_gap_is_padding(dw_pdb *p, const dw_pdb_dbi *d, uint32_t a, uint32_t b)
+static int
+ival_image_cmp(const void *a, const void *b)
 {
-	const dw_pdb_omap *t = d->omap_to_src;
-	size_t             n = d->nomap_to_src;
-	if (n == 0)
-		return false;
-	size_t i = omap_find(t, n, a);
-	if (i == SIZE_MAX)
-		return false;
-	for (; i < n && t[i].from < b; i++) {
-		uint32_t back;
-		if (t[i].to != 0 && dw_pdb_map_rva(&back, p, t[i].to) == DW_OK && back == t[i].from)
-			return false;
+	const omap_ival *x = a, *y = b;
+	if (x->image != y->image)
+		return x->image < y->image ? -1 : 1;
+	return x->len < y->len ? -1 : x->len > y->len;
+}
+
+dw_err
+dw_pdb_omap_map_new(dw_pdb_omap_map **out, const dw_pdb_omap *to_src, size_t nto,
+                    const dw_pdb_omap *from_src, size_t nfrom, uint32_t orig_len)
+{
+	*out = NULL;
+	// Image -> original entries; without OMAP-to-source, turn
+	// OMAP-from-source around (its `to` == 0 entries map nothing).
+	bool               swap = nto == 0;
+	const dw_pdb_omap *e    = swap ? from_src : to_src;
+	size_t             ne   = swap ? nfrom : nto;
+	if (ne > DW_MAX_PDB_RECORDS)
+		return DW_ELIMIT;
+	dw_pdb_omap_map *m = calloc(1, sizeof(*m));
+	if (m == NULL)
+		return DW_ENOMEM;
+	m->iv    = malloc((ne + 1) * sizeof(*m->iv));
+	m->reach = malloc((ne + 1) * sizeof(*m->reach));
+	if (m->iv == NULL || m->reach == NULL) {
+		dw_pdb_omap_map_free(m);
+		return DW_ENOMEM;
 	}
-	return true;
+	for (size_t i = 0; i < ne; i++) {
+		uint32_t image = swap ? e[i].to : e[i].from;
+		uint32_t orig  = swap ? e[i].from : e[i].to;
+		if (swap && image == 0)
+			continue;
+		if (orig >= orig_len)
+			continue; // injected: counted below, after the kept interval before it
+		uint64_t len = i + 1 < ne ? (uint64_t)e[i + 1].from - e[i].from : orig_len - orig;
+		if (len > (uint64_t)orig_len - orig)
+			len = (uint64_t)orig_len - orig;
+		if (len == 0)
+			continue;
+		if (swap) {
+			// From-source entries are sorted by original address: image
+			// gaps are not known, and nothing is injected.
+			m->iv[m->n++] = (omap_ival){orig, image, (uint32_t)len, 0, 0};
+			continue;
+		}
+		if (m->n > 0) {
+			omap_ival *prev = &m->iv[m->n - 1];
+			uint64_t   pend = (uint64_t)prev->image + prev->len;
+			if (image > pend)
+				prev->injected += (uint32_t)(image - pend);
+		}
+		m->iv[m->n++] = (omap_ival){orig, image, (uint32_t)len, 0, 0};
+	}
+	if (m->n > 1)
+		qsort(m->iv, m->n, sizeof(*m->iv), ival_orig_cmp);
+	// Holes in the original coverage: `front` is the end of the interval
+	// before; every earlier interval ending exactly there precedes the hole.
+	uint64_t front = 0;
+	size_t   fill  = 0;
+	for (size_t i = 0; i < m->n; i++) {
+		if (front < m->iv[i].orig) {
+			uint32_t hole = (uint32_t)(m->iv[i].orig - front);
+			for (; fill < i; fill++)
+				if ((uint64_t)m->iv[fill].orig + m->iv[fill].len == front)
+					m->iv[fill].removed = hole;
+		}
+		front = (uint64_t)m->iv[i].orig + m->iv[i].len;
+	}
+	uint64_t reach = 0;
+	for (size_t i = 0; i < m->n; i++) {
+		uint64_t r = (uint64_t)m->iv[i].orig + m->iv[i].len + m->iv[i].removed;
+		if (r > reach)
+			reach = r;
+		m->reach[i] = reach;
+	}
+	*out = m;
+	return DW_OK;
+}
+
+void
+dw_pdb_omap_map_free(dw_pdb_omap_map *m)
+{
+	if (m == NULL)
+		return;
+	free(m->iv);
+	free(m->reach);
+	free(m);
+}
+
+// Clips `v` to the original range [qa, qb); false when nothing is left.
+static bool
+ival_clip(omap_ival *v, uint64_t qa, uint64_t qb)
+{
+	uint64_t o = v->orig, len = v->len, inj = v->injected, rem = v->removed;
+	if (qb <= o || o + len + rem <= qa)
+		return false;
+	if (o < qa) {
+		uint64_t cut = qa - o;
+		o += cut;
+		v->image += (uint32_t)cut;
+		if (cut > len) {
+			// Only the removed tail overlapped.
+			uint64_t trim = cut - len;
+			len           = 0;
+			inj -= trim < inj ? trim : inj;
+			rem -= trim;
+		} else {
+			len -= cut;
+		}
+	}
+	uint64_t end = o + len;
+	if (qb < end) {
+		len -= end - qb; // ends inside the content: no tail
+		inj = rem = 0;
+	} else {
+		if (qb < end + rem)
+			rem = qb - end;
+		if (qb < end + inj)
+			inj = qb - end;
+	}
+	v->orig     = (uint32_t)o;
+	v->len      = (uint32_t)len;
+	v->injected = (uint32_t)inj;
+	v->removed  = (uint32_t)rem;
+	return len + inj > 0;
 }
 
 size_t
-dw_pdb_map_range(dw_pdb *p, uint32_t rva, uint32_t size, bool merge,
-                 void (*fn)(uint32_t rva, uint32_t size, uint32_t delta, void *arg), void *arg)
+dw_pdb_omap_map_range(const dw_pdb_omap_map *m, uint32_t rva, uint32_t size, bool merge,
+                      dw_pdb_piece_fn fn, void *arg)
 {
-	const dw_pdb_dbi *d;
-	if (dw_pdb_get_dbi(&d, p) != DW_OK || d->nomap_from_src == 0) {
+	if (m == NULL || m->n == 0) {
 		fn(rva, size, 0, arg);
 		return 1;
 	}
-	const dw_pdb_omap *m = d->omap_from_src;
-	size_t             n = d->nomap_from_src;
-	size_t             i = omap_find(m, n, rva);
-	uint64_t           a = rva, end = (uint64_t)rva + size;
-	dw_pdb__vec        v;
-	dw_pdb__vec_init(&v, sizeof(omap_piece), DW_MAX_PDB_RECORDS);
-	while (a < end) {
-		uint64_t next = i == SIZE_MAX ? m[0].from : i + 1 < n ? m[i + 1].from : end;
-		if (next > end || next <= a)
-			next = end;
-		if (i != SIZE_MAX && m[i].to != 0) {
-			omap_piece *pc = dw_pdb__vec_push(&v);
-			if (pc == NULL)
-				break;
-			pc->rva   = m[i].to + (uint32_t)(a - m[i].from);
-			pc->size  = (uint32_t)(next - a);
-			pc->delta = (uint32_t)(a - rva);
-		}
-		a = next;
-		i = i == SIZE_MAX ? 0 : i + 1;
+	uint64_t qa = rva, qb = (uint64_t)rva + (size ? size : 1);
+	// First interval that can reach qa, and first starting at or past qb.
+	size_t lo = 0, hi = m->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (m->reach[mid] <= qa)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	omap_piece *pcs = v.items;
-	size_t      np  = v.n, out = 0;
-	if (merge && np > 1) {
-		// Folklore: in omap_reorder_bbs.pdb, ioinit's code from the original
-		// 0x2040 lands at image 0x1008 (2 bytes) and from 0x1f84 at 0x1010 (3
-		// bytes), with alignment padding between; DIA, and so dump_syms,
-		// report one range 0x1008+0xb. Pieces in image order are joined when
-		// adjacent or separated by padding only.
-		qsort(pcs, np, sizeof(*pcs), piece_cmp);
-		for (size_t k = 1; k < np; k++) {
-			omap_piece *last = &pcs[out];
-			uint32_t    lend = last->rva + last->size;
-			if (pcs[k].rva >= lend &&
-			    (pcs[k].rva == lend || image_gap_is_padding(p, d, lend, pcs[k].rva))) {
-				last->size = pcs[k].rva + pcs[k].size - last->rva;
-				if (pcs[k].delta < last->delta)
-					last->delta = pcs[k].delta;
-			} else {
-				pcs[++out] = pcs[k];
+	size_t imin = lo;
+	hi          = m->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (m->iv[mid].orig < qb)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	size_t imax = lo;
+	if (imin >= imax)
+		return 0;
+	omap_ival  small[32];
+	omap_ival *t = imax - imin <= 32 ? small : malloc((imax - imin) * sizeof(*t));
+	if (t == NULL)
+		return 0;
+	size_t nt = 0;
+	for (size_t i = imin; i < imax; i++) {
+		omap_ival v = m->iv[i];
+		if (ival_clip(&v, qa, qb))
+			t[nt++] = v;
+	}
+	size_t np = 0;
+	if (nt > 1)
+		qsort(t, nt, sizeof(*t), ival_image_cmp);
+	if (nt == 0) {
+		// removed from the image
+	} else if (size == 0) {
+		for (size_t i = 0; i < nt; i++) {
+			if (i > 0 && t[i].image <= t[i - 1].image)
+				continue;
+			fn(t[i].image, 0, t[i].orig - rva, arg);
+			np++;
+		}
+	} else if (!merge) {
+		for (size_t i = 0; i < nt; i++) {
+			if (t[i].len == 0)
+				continue;
+			fn(t[i].image, t[i].len, t[i].orig - rva, arg);
+			np++;
+		}
+	} else {
+		uint64_t begin = t[0].image, content = begin + t[0].len,
+		         reach = content + t[0].injected;
+		uint32_t delta = t[0].orig - rva;
+		for (size_t i = 1; i < nt; i++) {
+			if (reach < t[i].image) {
+				if (begin < content) {
+					fn((uint32_t)begin, (uint32_t)(content - begin), delta,
+					   arg);
+					np++;
+				}
+				begin = t[i].image;
+				delta = t[i].orig - rva;
+			} else if (t[i].orig - rva < delta) {
+				delta = t[i].orig - rva;
 			}
+			content = (uint64_t)t[i].image + t[i].len;
+			reach   = content + t[i].injected;
 		}
-		np = out + 1;
+		if (begin < content) {
+			fn((uint32_t)begin, (uint32_t)(content - begin), delta, arg);
+			np++;
+		}
 	}
-	for (size_t k = 0; k < np; k++)
-		fn(pcs[k].rva, pcs[k].size, pcs[k].delta, arg);
-	dw_pdb__vec_fini(&v);
+	if (t != small)
+		free(t);
 	return np;
+}
+
+// Frame records: the prolog and the rest are mapped separately, since
+// reordering may have moved them apart (a block boundary often falls right
+// after the prolog). When both land as one range each, back to back, the
+// record stays whole; otherwise each prolog piece is a record whose prolog
+// is all of it, and each body piece one with prolog 0.
+typedef struct frame_pieces {
+	uint32_t rva[2], size[2];
+	size_t   n;
+	bool     many;
+} frame_pieces;
+
+static void
+frame_collect(uint32_t rva, uint32_t size, uint32_t delta, void *arg)
+{
+	frame_pieces *fp = arg;
+	(void)delta;
+	if (fp->n < 2) {
+		fp->rva[fp->n]  = rva;
+		fp->size[fp->n] = size;
+	}
+	fp->n++;
+}
+
+typedef struct frame_emit {
+	dw_pdb_frame_fn fn;
+	void           *arg;
+	bool            prolog;
+	size_t          n;
+} frame_emit;
+
+static void
+frame_forward(uint32_t rva, uint32_t size, uint32_t delta, void *arg)
+{
+	frame_emit *fe = arg;
+	(void)delta;
+	fe->fn(rva, size, fe->prolog ? size : 0, fe->arg);
+	fe->n++;
+}
+
+size_t
+dw_pdb_omap_map_frame(const dw_pdb_omap_map *m, uint32_t rva, uint32_t size, uint32_t prolog,
+                      dw_pdb_frame_fn fn, void *arg)
+{
+	if (prolog > size)
+		prolog = size;
+	if (m == NULL || m->n == 0) {
+		fn(rva, size, prolog, arg);
+		return 1;
+	}
+	uint32_t     body = rva + prolog;
+	frame_pieces pp = {0}, bp = {0};
+	if (prolog > 0)
+		(void)dw_pdb_omap_map_range(m, rva, prolog, true, frame_collect, &pp);
+	(void)dw_pdb_omap_map_range(m, body, size - prolog, true, frame_collect, &bp);
+	if (pp.n == 1 && bp.n == 1 && pp.rva[0] + pp.size[0] == bp.rva[0]) {
+		fn(pp.rva[0], pp.size[0] + bp.size[0], pp.size[0], arg);
+		return 1;
+	}
+	frame_emit fe = {fn, arg, true, 0};
+	if (prolog > 0)
+		(void)dw_pdb_omap_map_range(m, rva, prolog, true, frame_forward, &fe);
+	fe.prolog = false;
+	(void)dw_pdb_omap_map_range(m, body, size - prolog, true, frame_forward, &fe);
+	return fe.n;
+}
+
+// ---- OMAP through the PDB -------------------------------------------------------
+
+dw_err
+dw_pdb__omap_build(dw_pdb *p)
+{
+	const dw_pdb_dbi *d = &p->dbi;
+	if (d->nomap_to_src == 0 && d->nomap_from_src == 0)
+		return DW_OK;
+	// The original image's length, as DIA's segment table gives it: each
+	// section map entry of a real section, placed through the original
+	// section headers (the image's when absent).
+	const dw_pdb_section *secs = d->nsections_orig ? d->sections_orig : d->sections;
+	size_t                ns   = d->nsections_orig ? d->nsections_orig : d->nsections;
+	uint64_t              len  = 0;
+	for (size_t i = 0; i < d->nsecmap; i++) {
+		const dw_pdb_secmap *s = &d->secmap[i];
+		if (s->frame == 0 || s->frame > ns)
+			continue;
+		uint64_t end = (uint64_t)secs[s->frame - 1].rva + s->offset + s->length;
+		if (end > len)
+			len = end;
+	}
+	if (len == 0) {
+		for (size_t i = 0; i < ns; i++) {
+			uint64_t end = (uint64_t)secs[i].rva + secs[i].virtual_size;
+			if (end > len)
+				len = end;
+		}
+	}
+	if (len == 0 || len > UINT32_MAX)
+		len = UINT32_MAX;
+	dw_err rv = dw_pdb_omap_map_new(&p->omap_map, d->omap_to_src, d->nomap_to_src,
+	                                d->omap_from_src, d->nomap_from_src, (uint32_t)len);
+	if (rv != DW_OK)
+		return dw_fail(&p->notes, rv,
+		               "DBI OMAP: image map not built; reordered ranges dropped");
+	return DW_OK;
+}
+
+size_t
+dw_pdb_map_range(dw_pdb *p, uint32_t rva, uint32_t size, bool merge, dw_pdb_piece_fn fn, void *arg)
+{
+	const dw_pdb_dbi *d;
+	if (dw_pdb_get_dbi(&d, p) != DW_OK || (d->nomap_to_src == 0 && d->nomap_from_src == 0)) {
+		fn(rva, size, 0, arg);
+		return 1;
+	}
+	if (p->omap_map == NULL)
+		return 0; // reordered, but the map could not be built (noted)
+	return dw_pdb_omap_map_range(p->omap_map, rva, size, merge, fn, arg);
+}
+
+size_t
+dw_pdb_map_frame(dw_pdb *p, uint32_t rva, uint32_t size, uint32_t prolog, dw_pdb_frame_fn fn,
+                 void *arg)
+{
+	const dw_pdb_dbi *d;
+	if (dw_pdb_get_dbi(&d, p) != DW_OK || (d->nomap_to_src == 0 && d->nomap_from_src == 0))
+		return dw_pdb_omap_map_frame(NULL, rva, size, prolog, fn, arg);
+	if (p->omap_map == NULL)
+		return 0; // reordered, but the map could not be built (noted)
+	return dw_pdb_omap_map_frame(p->omap_map, rva, size, prolog, fn, arg);
 }

@@ -149,9 +149,7 @@ typedef struct dw_pdb_section {
 } dw_pdb_section;
 
 // FPO_DATA (winnt.h): old x86 frame-pointer-omission records.
-// In a reordered image each record is split into one record per OMAP piece;
-// pieces after the first have their prolog size reduced by their distance
-// from the start (0 once past the prolog), matching what DIA reports.
+// In a reordered image each record is split as dw_pdb_map_frame describes.
 typedef struct dw_pdb_fpo {
 	uint32_t rva;        // ulOffStart, already mapped through OMAP
 	uint32_t size;       // cbProcSize
@@ -226,17 +224,62 @@ dw_err dw_pdb_rva(uint32_t *out, dw_pdb *p, uint16_t segment, uint32_t offset);
 // DW_ENOTFOUND when it maps to nothing.
 dw_err dw_pdb_map_rva(uint32_t *out, dw_pdb *p, uint32_t rva);
 
-// dw_pdb_map_range splits the original range [rva, rva+size) into the pieces
-// OMAP sends to image ranges and calls fn for each with its image rva, size
-// and `delta`, the piece's distance from `rva` in the original layout. With
-// `merge`, pieces that follow each other in the image too are joined (as
-// dump_syms does for FUNC and line records); without, each OMAP entry gives
-// its own piece (as for STACK WIN records). Parts OMAP maps to nothing are
-// left out. Without OMAP, fn is called once with the range unchanged.
-// Returns the number of pieces.
-size_t dw_pdb_map_range(dw_pdb *p, uint32_t rva, uint32_t size, bool merge,
-                        void (*fn)(uint32_t rva, uint32_t size, uint32_t delta, void *arg),
+// A piece of an original range in the image: its image rva and size, and
+// `delta`, the distance from the range's start to the piece's first original
+// byte.
+typedef void (*dw_pdb_piece_fn)(uint32_t rva, uint32_t size, uint32_t delta, void *arg);
+// A piece of a frame record (FPO or frame data) in the image, with the prolog
+// size it gets there.
+typedef void (*dw_pdb_frame_fn)(uint32_t rva, uint32_t size, uint32_t prolog, void *arg);
+
+// dw_pdb_map_range splits the original range [rva, rva+size) into the image
+// ranges it occupies in a reordered image and calls fn for each, in image
+// order; without OMAP, fn gets the range unchanged. The rule is the one the
+// reference dump_syms applies to FUNC and line records (see
+// dw_pdb_omap_map_range): bytes OMAP maps back into the range count as part
+// of it, including padding the linker put after a moved block, and ranges
+// separated by injected bytes only are joined. With `merge` false, each OMAP
+// interval gives its own piece. A zero-size range gives the image address of
+// each interval holding rva, with size 0. Returns the number of pieces (0
+// when the range was removed from the image).
+size_t dw_pdb_map_range(dw_pdb *p, uint32_t rva, uint32_t size, bool merge, dw_pdb_piece_fn fn,
                         void *arg);
+
+// dw_pdb_map_frame splits an x86 frame record (original [rva, rva+size) with
+// `prolog` bytes of prolog) as the reference dump_syms does for STACK WIN:
+// prolog and body are mapped separately with dw_pdb_map_range; when each
+// lands as one range and the body follows the prolog in the image, fn gets
+// the record whole (size and prolog as mapped); otherwise each prolog piece
+// becomes a record that is all prolog and each body piece one with prolog 0.
+// Without OMAP, fn gets the record unchanged. Returns the number of pieces.
+size_t dw_pdb_map_frame(dw_pdb *p, uint32_t rva, uint32_t size, uint32_t prolog, dw_pdb_frame_fn fn,
+                        void *arg);
+
+// ---- OMAP image maps, without a PDB --------------------------------------------
+
+// A map from original to image ranges built from OMAP tables (what
+// dw_pdb_map_range uses), for callers holding the tables themselves.
+typedef struct dw_pdb_omap_map dw_pdb_omap_map;
+
+// dw_pdb_omap_map_new builds a map from OMAP-to-source (`to_src`, image ->
+// original, sorted by `from`) and OMAP-from-source (used only when to_src is
+// empty), both borrowed for the call only. `orig_len` is the original
+// image's length: entries mapping at or past it mark injected bytes. On
+// success *out owns the map (dw_pdb_omap_map_free); DW_ENOMEM, or DW_ELIMIT
+// past DW_MAX_PDB_RECORDS entries.
+dw_err dw_pdb_omap_map_new(dw_pdb_omap_map **out, const dw_pdb_omap *to_src, size_t nto,
+                           const dw_pdb_omap *from_src, size_t nfrom, uint32_t orig_len);
+
+// dw_pdb_omap_map_free releases a map (NULL is fine).
+void dw_pdb_omap_map_free(dw_pdb_omap_map *m);
+
+// dw_pdb_omap_map_range and dw_pdb_omap_map_frame: dw_pdb_map_range and
+// dw_pdb_map_frame on a map (NULL or empty: no reordering). A map is
+// read-only here and may be shared between threads.
+size_t dw_pdb_omap_map_range(const dw_pdb_omap_map *m, uint32_t rva, uint32_t size, bool merge,
+                             dw_pdb_piece_fn fn, void *arg);
+size_t dw_pdb_omap_map_frame(const dw_pdb_omap_map *m, uint32_t rva, uint32_t size, uint32_t prolog,
+                             dw_pdb_frame_fn fn, void *arg);
 
 // ---- Public symbols (S_PUB32; LLVM "The PDB Global/Public Symbol Streams") --
 

@@ -286,11 +286,13 @@ read_omap(dw_pdb *p, int slot, const dw_pdb_omap **out, size_t *count)
 }
 
 // x86 frame records carry RVAs of the original layout when the image was
-// reordered: each is split into its OMAP pieces (one piece, unchanged, when
-// there is no OMAP). Folklore: omap_reorder_bbs.pdb's frame data record for
-// `C::scalar deleting destructor` (original 0x20 bytes, prolog 7) lands in
-// the image as 0x16d4 (7 bytes) and 0x16db (0x19 bytes); dump_syms, through
-// DIA, prints two STACK WIN records, the second with prolog 0. We do the same.
+// reordered: each is split with dw_pdb_map_frame (one record, unchanged,
+// without OMAP). Folklore: omap_reorder_bbs.pdb's frame data record for
+// `C::scalar deleting destructor` (original 0x1120, 0x2c bytes, prolog 7)
+// keeps its first 0x17 bytes together at image 0x16d4, followed by padding
+// OMAP maps back into it; since the rest went to 0x211c and 0x5458, the
+// prolog is mapped on its own: dump_syms prints 16d4 7 (prolog 7), 16db 19,
+// 211c c and 5458 9 (prolog 0).
 typedef struct frame_split {
 	dw_pdb__vec *v;
 	const void  *rec;
@@ -298,7 +300,7 @@ typedef struct frame_split {
 } frame_split;
 
 static void
-frame_piece(uint32_t rva, uint32_t size, uint32_t delta, void *arg)
+frame_piece(uint32_t rva, uint32_t size, uint32_t prolog, void *arg)
 {
 	frame_split *fs   = arg;
 	void        *slot = dw_pdb__vec_push(fs->v);
@@ -311,13 +313,13 @@ frame_piece(uint32_t rva, uint32_t size, uint32_t delta, void *arg)
 		*f            = *(const dw_pdb_fpo *)fs->rec;
 		f->rva        = rva;
 		f->size       = size;
-		f->prolog     = (uint8_t)(f->prolog > delta ? f->prolog - delta : 0);
+		f->prolog     = (uint8_t)prolog; // never more than the record's
 	} else {
 		dw_pdb_frame *f = slot;
 		*f              = *(const dw_pdb_frame *)fs->rec;
 		f->rva          = rva;
 		f->size         = size;
-		f->prolog       = (uint16_t)(f->prolog > delta ? f->prolog - delta : 0);
+		f->prolog       = (uint16_t)prolog;
 	}
 }
 
@@ -348,7 +350,7 @@ read_fpo(dw_pdb *p)
 		f.use_bp      = (bits >> 12) & 1;
 		f.frame_type  = (uint8_t)((bits >> 14) & 3);
 		fs.rec        = &f;
-		dw_pdb_map_range(p, f.rva, f.size, true, frame_piece, &fs);
+		dw_pdb_map_frame(p, f.rva, f.size, f.prolog, frame_piece, &fs);
 	}
 	if (fs.full)
 		dw_fail(&p->notes, DW_ELIMIT, "DBI FPO stream: too many records after OMAP");
@@ -390,7 +392,7 @@ read_frames(dw_pdb *p)
 			bad++;
 		}
 		fs.rec = &f;
-		dw_pdb_map_range(p, f.rva, f.size, true, frame_piece, &fs);
+		dw_pdb_map_frame(p, f.rva, f.size, f.prolog, frame_piece, &fs);
 	}
 	if (bad)
 		dw_fail(&p->notes, DW_ECORRUPT, "DBI frame data: %zu program strings not in /names", bad);
@@ -475,6 +477,7 @@ load_dbi(dw_pdb *p)
 	              &p->dbi.nsections_orig);
 	read_omap(p, DW_PDB_DBG_OMAP_TO_SRC, &p->dbi.omap_to_src, &p->dbi.nomap_to_src);
 	read_omap(p, DW_PDB_DBG_OMAP_FROM_SRC, &p->dbi.omap_from_src, &p->dbi.nomap_from_src);
+	(void)dw_pdb__omap_build(p); // noted; ranges of a reordered image are then dropped
 	return DW_OK;
 }
 

@@ -26,8 +26,9 @@ struct dw_pdb {
 	pdb_once names_once;
 	dw_cur   names; // the /names string buffer
 
-	pdb_once   dbi_once;
-	dw_pdb_dbi dbi;
+	pdb_once         dbi_once;
+	dw_pdb_dbi       dbi;
+	dw_pdb_omap_map *omap_map; // built with the DBI when it has OMAP tables
 
 	pdb_once       publics_once;
 	dw_pdb_public *publics;
@@ -53,6 +54,10 @@ void  dw_pdb__vec_fini(dw_pdb__vec *v);
 
 // Section-header lookup without OMAP: segment:offset to original RVA.
 dw_err dw_pdb__seg_rva(uint32_t *out, dw_pdb *p, uint16_t segment, uint32_t offset);
+
+// Builds p->omap_map from the DBI's OMAP tables, section map and section
+// headers (nothing without OMAP). Notes and returns a failure.
+dw_err dw_pdb__omap_build(dw_pdb *p);
 
 // Reads the DBI header age (at open, before the full DBI parse).
 uint32_t dw_pdb__peek_dbi_age(dw_pdb *p);

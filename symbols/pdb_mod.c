@@ -352,15 +352,13 @@ read_lines(mod_ctx *m, dw_cur *c)
 		// Several lines at one offset (a function's opening brace and its
 		// first statement, say): all but the last get size 0, as DIA and
 		// dump_syms report them. A line past the code size gets size 0 too.
+		// In a reordered image each record goes through the OMAP range
+		// rule (dw_pdb_map_range): a size-0 record lands at every image
+		// address its original address went to.
 		uint32_t end = i + 1 < rn ? rl[i + 1].offset : cb;
 		emit_arg e   = {m, &rl[i], false};
-		if (end <= rl[i].offset) {
-			uint32_t rva;
-			if (dw_pdb_map_rva(&rva, p, base + rl[i].offset) == DW_OK)
-				emit_piece(rva, 0, 0, &e);
-		} else {
-			dw_pdb_map_range(p, base + rl[i].offset, end - rl[i].offset, true, emit_piece, &e);
-		}
+		dw_pdb_map_range(p, base + rl[i].offset,
+		                 end > rl[i].offset ? end - rl[i].offset : 0, true, emit_piece, &e);
 		if (e.full) {
 			rv = dw_fail(&p->notes, DW_ELIMIT, "module %u: too many lines", m->index);
 			break;

@@ -186,8 +186,6 @@ typedef struct ctx {
 	cand              *funcs;
 	size_t             nfuncs, capfuncs;
 	const char        *cur_name;
-	uint32_t           cur_orig, cur_size; // procedure's original range (OMAP)
-	const dw_pdb_dbi  *dbi;
 	bool               oom;
 	strmap             files;
 	char               namebuf[4096];
@@ -215,53 +213,11 @@ pe_rva(const ctx *c, uint16_t seg, uint32_t off, uint32_t *out)
 	return true;
 }
 
-// OMAP, basic-block reordering (omap_reorder_bbs.pdb): the linker pads
-// between the moved blocks, and OMAP-to-source maps that padding back to an
-// address of the block before it (image 0x1031..0x103b all map to original
-// 0x5402, the last byte of the block at 0x1028). DIA, and so dump_syms,
-// count such bytes as part of the function whose original range they map
-// into: FUNC 1028 14 where OMAP-from-source alone gives 1028 b. We extend
-// each piece over the image entries that map back into the procedure.
-static uint32_t
-omap_extend(const ctx *c, uint32_t end)
-{
-	const dw_pdb_dbi *d = c->dbi;
-	if (d == NULL || d->nomap_to_src == 0)
-		return end;
-	size_t lo = 0, hi = d->nomap_to_src;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (d->omap_to_src[mid].from <= end)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	// lo - 1: the entry holding `end`; walk forward while entries map into
-	// the procedure's original range.
-	for (size_t i = lo ? lo - 1 : 0; i < d->nomap_to_src; i++) {
-		const dw_pdb_omap *e = &d->omap_to_src[i];
-		if (e->from > end)
-			break;
-		uint32_t orig = e->to + (end - e->from);
-		if (e->to == 0 || orig < c->cur_orig || orig - c->cur_orig >= c->cur_size)
-			break;
-		if (i + 1 >= d->nomap_to_src)
-			break;
-		end = d->omap_to_src[i + 1].from;
-	}
-	return end;
-}
-
 static void
 func_piece(uint32_t rva, uint32_t size, uint32_t delta, void *arg)
 {
 	ctx *c = arg;
 	(void)delta;
-	if (c->cur_size != 0) {
-		uint32_t end = omap_extend(c, rva + size);
-		if (end > rva + size)
-			size = end - rva;
-	}
 	cand *v = grow(c->funcs, c->nfuncs, &c->capfuncs, sizeof(*v));
 	if (v == NULL) {
 		c->oom = true;
@@ -432,11 +388,9 @@ add_modules(ctx *c, const dw_pdb_dbi *dbi)
 				continue;
 			c->cur_name = p->name;
 			if (p->has_rva) {
-				// A reordered procedure may lie in several pieces.
-				c->cur_orig = p->orig_rva;
-				c->cur_size = p->size;
+				// A reordered procedure may lie in several pieces, padding
+				// after its moved blocks included (dw_pdb_map_range).
 				dw_pdb_map_range(c->pdb, p->orig_rva, p->size, true, func_piece, c);
-				c->cur_size = 0;
 			} else {
 				uint32_t rva;
 				if (pe_rva(c, p->segment, p->offset, &rva))
@@ -682,7 +636,6 @@ dw_symtab_add_pdb(dw_symtab_builder *b, dw_pdb *pdb, const dw_pe *pe, const char
 	const dw_pdb_dbi *dbi = NULL;
 	if (dw_pdb_get_dbi(&dbi, pdb) != DW_OK)
 		dbi = NULL;
-	c.dbi = dbi;
 
 	uint16_t machine = dbi != NULL ? dbi->machine : 0;
 	if (machine == 0 && pe != NULL)

@@ -768,10 +768,146 @@ Test(symbols_pdb, agrees_with_sym_omap_reorder_funcs)
 {
 	compare_sym("omap_reorder_funcs", "omap_reorder_funcs.sym", 99, 98, 99);
 }
-// TODO(#3): basic-block reordering (omap_reorder_bbs) splits functions over
-// OMAP pieces the way DIA does only in part; the figures are printed and the
-// floor is set at today's level so a regression shows.
+// Basic-block reordering: FUNC, line and frame records split by the OMAP
+// range rule (dw_pdb_map_range, dw_pdb_map_frame).
 Test(symbols_pdb, agrees_with_sym_omap_reorder_bbs)
 {
-	compare_sym("omap_reorder_bbs", "omap_reorder_bbs.sym", 40, 75, 35);
+	compare_sym("omap_reorder_bbs", "omap_reorder_bbs.sym", 99, 98, 99);
+}
+
+// ---- the OMAP range rule on a hand-built table ---------------------------------
+//
+// Original layout (orig_len 0x1030): F at 0x1000..0x1020 in blocks A
+// (0x1000..0x1008), B (0x1008..0x1010), X (0x1010..0x1018, dropped by the
+// tool) and C (0x1018..0x1020); G at 0x1020..0x1030. Image:
+//   0x1000 G (16 bytes)      0x1010 A (8)
+//   0x1018, 0x101a padding that OMAP-to-source sends to 0x1008, B's first byte
+//   0x101c injected (maps past the original image)
+//   0x1020 C (8)             0x1028 B (8)       0x1030 injected (end)
+static const dw_pdb_omap omap_to[] = {
+    {0x1000, 0x1020},      {0x1010, 0x1000}, {0x1018, 0x1008}, {0x101a, 0x1008},
+    {0x101c, 0x80000000u}, {0x1020, 0x1018}, {0x1028, 0x1008}, {0x1030, 0x80000000u},
+};
+
+typedef struct got_pieces {
+	uint32_t rva[16], size[16], extra[16];
+	size_t   n;
+} got_pieces;
+
+static void
+got_piece(uint32_t rva, uint32_t size, uint32_t extra, void *arg)
+{
+	got_pieces *g = arg;
+	if (g->n < 16) {
+		g->rva[g->n]   = rva;
+		g->size[g->n]  = size;
+		g->extra[g->n] = extra;
+	}
+	g->n++;
+}
+
+static void
+expect_pieces(const got_pieces *g, size_t n, const uint32_t (*want)[3], const char *what)
+{
+	cr_assert_eq(g->n, n, "%s: %zu pieces, want %zu", what, g->n, n);
+	for (size_t i = 0; i < n; i++)
+		cr_expect(g->rva[i] == want[i][0] && g->size[i] == want[i][1] &&
+		              g->extra[i] == want[i][2],
+		          "%s piece %zu: %x+%x (%u), want %x+%x (%u)", what, i, g->rva[i],
+		          g->size[i], g->extra[i], want[i][0], want[i][1], want[i][2]);
+}
+
+Test(symbols_pdb, omap_range_rule_owns_padding_and_joins_over_injected_bytes)
+{
+	dw_pdb_omap_map *m;
+	cr_assert_eq(
+	    dw_pdb_omap_map_new(&m, omap_to, sizeof(omap_to) / sizeof(omap_to[0]), NULL, 0, 0x1030),
+	    DW_OK);
+	got_pieces g = {0};
+
+	// All of F: A, the padding after it (it maps into F), the injected bytes
+	// (they join two pieces of F), C and B: one range. delta 0.
+	dw_pdb_omap_map_range(m, 0x1000, 0x20, true, got_piece, &g);
+	expect_pieces(&g, 1, (const uint32_t[][3]){{0x1010, 0x20, 0}}, "F");
+
+	// Unmerged: one piece per interval, in image order.
+	memset(&g, 0, sizeof(g));
+	dw_pdb_omap_map_range(m, 0x1000, 0x20, false, got_piece, &g);
+	expect_pieces(
+	    &g, 5,
+	    (const uint32_t[][3]){
+	        {0x1010, 8, 0}, {0x1018, 2, 8}, {0x101a, 2, 8}, {0x1020, 8, 0x18}, {0x1028, 8, 8}},
+	    "F unmerged");
+
+	// A line ending with block A does not own the padding (it maps to 0x1008).
+	memset(&g, 0, sizeof(g));
+	dw_pdb_omap_map_range(m, 0x1000, 8, true, got_piece, &g);
+	expect_pieces(&g, 1, (const uint32_t[][3]){{0x1010, 8, 0}}, "line in A");
+
+	// A line across A and B owns the padding; the injected bytes after it
+	// lead to C, which is not in the line: B's part stays apart.
+	memset(&g, 0, sizeof(g));
+	dw_pdb_omap_map_range(m, 0x1004, 8, true, got_piece, &g);
+	expect_pieces(&g, 2, (const uint32_t[][3]){{0x1014, 8, 0}, {0x1028, 4, 4}}, "line A-B");
+
+	// A zero-length line at B's start: every image address holding 0x1008.
+	memset(&g, 0, sizeof(g));
+	dw_pdb_omap_map_range(m, 0x1008, 0, true, got_piece, &g);
+	expect_pieces(&g, 3, (const uint32_t[][3]){{0x1018, 0, 0}, {0x101a, 0, 0}, {0x1028, 0, 0}},
+	              "empty line");
+
+	// X was dropped: nothing.
+	memset(&g, 0, sizeof(g));
+	cr_expect_eq(dw_pdb_omap_map_range(m, 0x1010, 8, true, got_piece, &g), 0);
+	cr_expect_eq(g.n, 0);
+
+	// G, moved whole.
+	memset(&g, 0, sizeof(g));
+	dw_pdb_omap_map_range(m, 0x1020, 0x10, true, got_piece, &g);
+	expect_pieces(&g, 1, (const uint32_t[][3]){{0x1000, 0x10, 0}}, "G");
+	dw_pdb_omap_map_free(m);
+}
+
+Test(symbols_pdb, omap_frame_rule_maps_prolog_and_body_apart)
+{
+	dw_pdb_omap_map *m;
+	cr_assert_eq(
+	    dw_pdb_omap_map_new(&m, omap_to, sizeof(omap_to) / sizeof(omap_to[0]), NULL, 0, 0x1030),
+	    DW_OK);
+	got_pieces g = {0};
+
+	// Prolog 4 (in A) and body (A's rest .. B) land as one range each, back
+	// to back: the record stays whole, prolog 4.
+	dw_pdb_omap_map_frame(m, 0x1000, 0x20, 4, got_piece, &g);
+	expect_pieces(&g, 1, (const uint32_t[][3]){{0x1010, 0x20, 4}}, "frame, prolog 4");
+
+	// Prolog 0xc runs from A into B: prolog pieces 0x1010+c (A and the
+	// padding) and 0x1028+4 (B's first half), each all prolog; the body,
+	// B's second half and C, gives C at 0x1020 and 0x102c+4 (the injected
+	// bytes reach only to 0x1020+8). Prolog pieces first.
+	memset(&g, 0, sizeof(g));
+	dw_pdb_omap_map_frame(m, 0x1000, 0x20, 0xc, got_piece, &g);
+	expect_pieces(&g, 4,
+	              (const uint32_t[][3]){
+	                  {0x1010, 0xc, 0xc}, {0x1028, 4, 4}, {0x1020, 8, 0}, {0x102c, 4, 0}},
+	              "frame, prolog c");
+
+	// Without reordering the record is unchanged.
+	memset(&g, 0, sizeof(g));
+	dw_pdb_omap_map_frame(NULL, 0x1000, 0x20, 0xc, got_piece, &g);
+	expect_pieces(&g, 1, (const uint32_t[][3]){{0x1000, 0x20, 0xc}}, "frame, no OMAP");
+	dw_pdb_omap_map_free(m);
+}
+
+Test(symbols_pdb, omap_map_from_source_only_splits_plainly)
+{
+	// No OMAP-to-source: intervals come from OMAP-from-source. F's blocks A
+	// and B swapped, C dropped (maps to 0).
+	static const dw_pdb_omap from[] = {{0x1000, 0x1008}, {0x1008, 0x1000}, {0x1010, 0}};
+	dw_pdb_omap_map         *m;
+	cr_assert_eq(dw_pdb_omap_map_new(&m, NULL, 0, from, 3, 0x1018), DW_OK);
+	got_pieces g = {0};
+	dw_pdb_omap_map_range(m, 0x1000, 0x18, true, got_piece, &g);
+	expect_pieces(&g, 1, (const uint32_t[][3]){{0x1000, 0x10, 0}}, "swapped blocks");
+	dw_pdb_omap_map_free(m);
 }
