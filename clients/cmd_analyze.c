@@ -21,6 +21,7 @@
 // Directory entries taken from one DIR argument.
 #define DWC_MAX_DIR_FILES 1000000
 #define DWC_MAX_JOBS 256
+#define DWC_MAX_SYMBOL_DIRS 64
 
 typedef struct item {
 	const char *path;
@@ -36,8 +37,9 @@ typedef struct run {
 	pthread_cond_t  cond;
 	dwc_client     *client; // NULL: --local
 	dwc_format      fmt;
-	bool            registers, progress;
+	bool            registers, progress, timings;
 	size_t          budget;
+	dwd_symbols    *symbols; // --local: the sources from --symbols / --symbol-path
 } run;
 
 static void
@@ -70,6 +72,7 @@ analyze_one(run *r, item *it)
 		dwd_analyze_opts o = {0};
 		o.budget            = r->budget;
 		o.include_registers = r->registers;
+		o.symbols           = r->symbols;
 		dwd_analysis a;
 		dwd_analyze(&a, map.data, map.len, &o);
 		code = a.code;
@@ -89,7 +92,7 @@ analyze_one(run *r, item *it)
 	}
 	dw_mapfile_close(&map);
 	if (code == 0) {
-		dwc_report_render(f, reply->report, it->path, r->fmt);
+		dwc_report_render_timed(f, reply->report, it->path, r->fmt, r->timings);
 		it->ok = true;
 	} else {
 		dwc_report_render_error(f, it->path, dwc_status_name(code), msg, r->fmt);
@@ -217,12 +220,18 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: dumpwalk analyze [--local] [--json|--pretty] [--registers] [-j N] [--quiet]\n"
+	        "usage: dumpwalk analyze [--local] [--format text|json|breakpad] [--json|--pretty]\n"
+	        "                        [--symbols DIR]... [--symbol-path PATH] [--cache-dir DIR]\n"
+	        "                        [--registers] [--timings] [-j N] [--quiet]\n"
 	        "                        [--server URL]... [--token-file F] [--tls-ca F] [--timeout MS]\n"
 	        "                        FILE...|DIR\n"
 	        "Analyzes minidumps with dumpwalkd (--server, or DUMPWALK_SERVER, or the default\n"
-	        "socket), or in-process with --local; both print the same report. Exit status 1\n"
-	        "when any dump failed.\n");
+	        "socket), or in-process with --local; both print the same report. With --local,\n"
+	        "symbols come from each --symbols directory (symbol-server, Breakpad or flat\n"
+	        "layout), then --symbol-path (_NT_SYMBOL_PATH syntax; default $_NT_SYMBOL_PATH);\n"
+	        "a daemon uses its own configured symbol path. --format breakpad prints\n"
+	        "minidump_stackwalk -m lines; json follows minidump-stackwalk's JSON. Exit\n"
+	        "status 1 when any dump failed.\n");
 }
 
 int
@@ -230,7 +239,11 @@ dwc_cmd_analyze(int argc, char **argv)
 {
 	dwc_conn_args a;
 	dwc_conn_args_init(&a);
-	bool     local = false, quiet = false, registers = false;
+	bool     local = false, quiet = false, registers = false, timings = false;
+	const char *symdirs[DWC_MAX_SYMBOL_DIRS];
+	size_t      nsymdirs = 0;
+	const char *sympath = NULL, *cache_dir = NULL;
+	dwd_symbols *syms = NULL;
 	dwc_format fmt = DWC_FORMAT_TEXT;
 	unsigned jobs  = 1;
 	char   **paths = NULL;
@@ -249,6 +262,30 @@ dwc_cmd_analyze(int argc, char **argv)
 			fmt = DWC_FORMAT_JSON;
 		} else if (strcmp(s, "--pretty") == 0) {
 			fmt = DWC_FORMAT_JSON_PRETTY;
+		} else if (strcmp(s, "--format") == 0 && i + 1 < argc) {
+			const char *v = argv[++i];
+			if (strcmp(v, "text") == 0)
+				fmt = DWC_FORMAT_TEXT;
+			else if (strcmp(v, "json") == 0)
+				fmt = DWC_FORMAT_JSON_PRETTY;
+			else if (strcmp(v, "breakpad") == 0)
+				fmt = DWC_FORMAT_BREAKPAD;
+			else {
+				fprintf(stderr, "dumpwalk analyze: --format takes text, json or breakpad\n");
+				goto out;
+			}
+		} else if (strcmp(s, "--symbols") == 0 && i + 1 < argc) {
+			if (nsymdirs == DWC_MAX_SYMBOL_DIRS) {
+				fprintf(stderr, "dumpwalk analyze: at most %d --symbols\n", DWC_MAX_SYMBOL_DIRS);
+				goto out;
+			}
+			symdirs[nsymdirs++] = argv[++i];
+		} else if (strcmp(s, "--symbol-path") == 0 && i + 1 < argc) {
+			sympath = argv[++i];
+		} else if (strcmp(s, "--cache-dir") == 0 && i + 1 < argc) {
+			cache_dir = argv[++i];
+		} else if (strcmp(s, "--timings") == 0) {
+			timings = true;
 		} else if (strcmp(s, "--registers") == 0) {
 			registers = true;
 		} else if (strcmp(s, "--quiet") == 0 || strcmp(s, "-q") == 0) {
@@ -278,9 +315,30 @@ dwc_cmd_analyze(int argc, char **argv)
 		usage(stderr);
 		goto out;
 	}
+	if (local) {
+		if (sympath == NULL)
+			sympath = getenv("_NT_SYMBOL_PATH");
+		if (nsymdirs > 0 || (sympath != NULL && sympath[0] != 0)) {
+			dwd_symbols_opts so = {0};
+			so.dirs             = symdirs;
+			so.ndirs            = nsymdirs;
+			so.symbol_path      = sympath;
+			so.cache_dir        = cache_dir;
+			char why[600];
+			if (dwd_symbols_new(&syms, &so, why, sizeof(why)) != 0) {
+				fprintf(stderr, "dumpwalk analyze: %s\n", why);
+				goto out;
+			}
+		}
+	} else if (nsymdirs > 0 || sympath != NULL) {
+		fprintf(stderr, "dumpwalk analyze: --symbols and --symbol-path apply to --local; "
+		                "the daemon uses its own symbol path (dumpwalkd --symbol-path)\n");
+	}
 	run r    = {0};
 	r.n      = n;
 	r.fmt    = fmt;
+	r.symbols = syms;
+	r.timings = timings;
 	r.budget = 0;
 	r.registers = registers;
 	r.progress  = !quiet && isatty(STDERR_FILENO) && n > 1;
@@ -324,6 +382,7 @@ dwc_cmd_analyze(int argc, char **argv)
 	dwc_client_close(r.client);
 	free(r.items);
 out:
+	dwd_symbols_free(syms);
 	for (size_t i = 0; i < n; i++)
 		free(paths[i]);
 	free(paths);

@@ -6,6 +6,7 @@
 #include "daemon/analyze.h"
 
 #include <stdarg.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +16,14 @@
 #include "common/limits.h"
 #include "dumpwalk/v1/analyzer.pb-c.h"
 #include "dumpwalk/v1/envelope.pb-c.h"
+#include "daemon/analyze_int.h"
+#include "symbols/provider.h"
+#include "walker/classify.h"
 #include "walker/context.h"
 #include "walker/dump.h"
+#include "walker/finding.h"
 #include "walker/streams.h"
+#include "walker/walk.h"
 
 // Report-building scratch: the parse results are in the dump's own arena;
 // this one holds the report's copies of pointers and its formatted strings.
@@ -128,6 +134,426 @@ b_context(builder *b, const dw_context *ctx)
 	c->registers   = rptrs;
 	c->n_registers = n;
 	return c;
+}
+
+// Per-analysis symbol state: one provider handle per module a frame is in,
+// opened after the walk to ask what the walk's frames do not carry (the start
+// of a frame's line record, whether unwind rules exist) and to give each
+// module its status for the report.
+typedef struct modsym {
+	bool   asked;  // some frame is in this module
+	bool   opened; // handle valid
+	dw_err err;    // from the open
+	void  *h;
+	dw_cpu cpu;
+	bool   unwind;
+} modsym;
+
+typedef struct analysis_ctx {
+	builder            *b;
+	const dw_dump      *d;
+	const dw_md_module *mods;
+	size_t              nmods;
+	modsym             *ms; // nmods entries, or NULL without symbols
+	dw_symprov         *prov;
+	bool                regs;
+} analysis_ctx;
+
+static const char *
+base_name(const char *p)
+{
+	const char *b = p;
+	for (const char *s = p; s != NULL && *s != 0; s++)
+		if (*s == '/' || *s == '\\')
+			b = s + 1;
+	return b != NULL ? b : "";
+}
+
+static bool
+module_index(const analysis_ctx *c, const dw_md_module *m, size_t *out)
+{
+	if (m == NULL || c->mods == NULL || m < c->mods || m >= c->mods + c->nmods)
+		return false;
+	*out = (size_t)(m - c->mods);
+	return true;
+}
+
+static void
+symsrc_module(dw_symsrc_module *out, const dw_md_module *m, dw_cpu cpu)
+{
+	memset(out, 0, sizeof(*out));
+	out->base       = m->base;
+	out->size       = m->size;
+	out->name       = m->name != NULL ? m->name : "";
+	out->debug_file = m->cv != NULL && m->cv->pdb_name != NULL ? m->cv->pdb_name : "";
+	out->debug_id   = m->debug_id;
+	out->code_id    = m->code_id;
+	out->cpu        = cpu;
+}
+
+static modsym *
+open_mod(analysis_ctx *c, size_t i, dw_cpu cpu)
+{
+	if (c->ms == NULL || c->prov == NULL)
+		return NULL;
+	modsym *s = &c->ms[i];
+	if (!s->asked) {
+		s->asked = true;
+		s->cpu   = cpu;
+		dw_symsrc_module sm;
+		symsrc_module(&sm, &c->mods[i], cpu);
+		s->err    = dw_symprov_open_module(&s->h, c->prov, &sm);
+		s->opened = s->err == DW_OK && s->h != NULL;
+	}
+	return s->opened ? s : NULL;
+}
+
+static Dumpwalk__V1__Register **
+b_frame_regs(builder *b, const dw_context *ctx, size_t *n)
+{
+	*n             = 0;
+	size_t nr      = dw_context_reg_count(ctx), k = 0;
+	uint64_t v     = 0;
+	for (size_t i = 0; i < nr; i++)
+		if (dw_context_reg_get(ctx, i, &v))
+			k++;
+	Dumpwalk__V1__Register  *regs = b_array(b, k, sizeof(*regs));
+	Dumpwalk__V1__Register **rp   = b_array(b, k, sizeof(*rp));
+	if (regs == NULL || rp == NULL)
+		return NULL;
+	for (size_t i = 0, j = 0; i < nr && j < k; i++) {
+		if (!dw_context_reg_get(ctx, i, &v))
+			continue;
+		dumpwalk__v1__register__init(&regs[j]);
+		regs[j].name  = b_str(b, dw_context_reg_name(ctx, i));
+		regs[j].value = v;
+		regs[j].valid = true;
+		rp[j]         = &regs[j];
+		j++;
+	}
+	*n = k;
+	return rp;
+}
+
+static Dumpwalk__V1__Stack *
+b_stack(analysis_ctx *c, const dw_stack *st, bool first_regs)
+{
+	builder             *b = c->b;
+	Dumpwalk__V1__Stack *s = b_array(b, 1, sizeof(*s));
+	if (s == NULL)
+		return NULL;
+	dumpwalk__v1__stack__init(s);
+	s->cpu        = b_str(b, st->cpu == DW_CPU_X86 ? "x86" : st->cpu == DW_CPU_AMD64 ? "amd64" : "unknown");
+	s->end        = b_str(b, dw_walk_end_name(st->end));
+	s->end_detail = b_str(b, st->end_detail);
+	Dumpwalk__V1__Frame  *fs  = b_array(b, st->nframes, sizeof(*fs));
+	Dumpwalk__V1__Frame **fps = b_array(b, st->nframes, sizeof(*fps));
+	if (fs == NULL || fps == NULL)
+		return s;
+	for (size_t i = 0; i < st->nframes; i++) {
+		const dw_frame      *f = &st->frames[i];
+		Dumpwalk__V1__Frame *o = &fs[i];
+		dumpwalk__v1__frame__init(o);
+		o->instruction     = f->ip;
+		o->lookup          = f->lookup;
+		o->module_offset   = f->module_offset;
+		o->function        = b_str(b, f->function);
+		o->function_offset = f->function != NULL ? f->function_offset : 0;
+		o->file            = b_str(b, f->file);
+		o->line            = f->line;
+		o->is_public       = f->is_public;
+		o->trust           = b_str(b, dw_trust_name(f->trust));
+		size_t mi          = 0;
+		if (module_index(c, f->module, &mi)) {
+			o->has_module   = true;
+			o->module_index = (uint32_t)mi;
+			o->module       = b_str(b, base_name(f->module->name));
+			modsym *ms      = open_mod(c, mi, st->cpu);
+			if (ms != NULL) {
+				dw_symsrc     src = dw_symprov_source(c->prov);
+				uint32_t      rva = (uint32_t)(f->lookup - f->module->base);
+				dw_symsrc_loc loc;
+				memset(&loc, 0, sizeof(loc));
+				// Breakpad's -m offset for a frame with a line is from the
+				// line record's start, which the frame does not carry.
+				if (f->file != NULL && src.ops->find != NULL &&
+				    src.ops->find(&loc, ms->h, rva, src.arg) == DW_OK && loc.file != NULL &&
+				    loc.line_start <= (uint32_t)f->module_offset)
+					o->line_offset = f->module_offset - loc.line_start;
+				if (!ms->unwind) {
+					if (st->cpu == DW_CPU_AMD64) {
+						dw_symsrc_x64 x;
+						dw_err        e = src.ops->x64_find != NULL
+						                      ? src.ops->x64_find(&x, ms->h, rva, src.arg)
+						                      : DW_EUNSUPPORTED;
+						ms->unwind = e == DW_OK || e == DW_ENOTFOUND;
+					} else {
+						dw_symsrc_win w;
+						dw_symsrc_cfi cf;
+						ms->unwind =
+						    (src.ops->win_find != NULL &&
+						     (src.ops->win_find(&w, ms->h, DW_SYMSRC_WIN_FRAME_DATA, rva,
+						                        src.arg) == DW_OK ||
+						      src.ops->win_find(&w, ms->h, DW_SYMSRC_WIN_FPO, rva, src.arg) ==
+						          DW_OK)) ||
+						    (src.ops->cfi_find != NULL &&
+						     src.ops->cfi_find(&cf, ms->h, rva, src.arg) == DW_OK);
+					}
+				}
+			}
+		} else {
+			o->module = b_str(b, NULL);
+		}
+		if (f->ninlines > 0) {
+			Dumpwalk__V1__InlineFrame  *is  = b_array(b, f->ninlines, sizeof(*is));
+			Dumpwalk__V1__InlineFrame **ips = b_array(b, f->ninlines, sizeof(*ips));
+			if (is != NULL && ips != NULL) {
+				for (size_t k = 0; k < f->ninlines; k++) {
+					dumpwalk__v1__inline_frame__init(&is[k]);
+					is[k].function = b_str(b, f->inlines[k].function);
+					is[k].file     = b_str(b, f->inlines[k].file);
+					is[k].line     = f->inlines[k].line;
+					ips[k]         = &is[k];
+				}
+				o->inlines   = ips;
+				o->n_inlines = f->ninlines;
+			}
+		}
+		if (c->regs || (first_regs && i == 0))
+			o->registers = b_frame_regs(b, &f->ctx, &o->n_registers);
+		fps[i] = o;
+	}
+	s->frames   = fps;
+	s->n_frames = st->nframes;
+	return s;
+}
+
+// Breakpad's crash reason (minidump_processor.cc GetCrashReason): an access
+// violation says what kind of access, a known code its name, anything else
+// "code / flags".
+static char *
+b_crash_type(builder *b, const dw_md_exception *ex)
+{
+	uint32_t code = ex->code;
+	if ((code == 0xc0000005u || code == 0xc0000006u) && ex->number_parameters >= 1) {
+		const char *base = code == 0xc0000005u ? "EXCEPTION_ACCESS_VIOLATION" : "EXCEPTION_IN_PAGE_ERROR";
+		const char *kind = ex->parameters[0] == 0   ? "_READ"
+		                   : ex->parameters[0] == 1 ? "_WRITE"
+		                   : ex->parameters[0] == 8 ? "_EXEC"
+		                                            : "";
+		char *s = dw_arena_printf(&b->a, "%s%s", base, kind);
+		if (s == NULL)
+			b->oom = true;
+		return s != NULL ? s : (char *)"";
+	}
+	const char *n = dwd_exception_name(code);
+	if (n != NULL)
+		return b_str(b, n);
+	char *s = dw_arena_printf(&b->a, "0x%08x / 0x%08x", code, ex->flags);
+	if (s == NULL)
+		b->oom = true;
+	return s != NULL ? s : (char *)"";
+}
+
+// MDRawBreakpadInfo.validity bits (breakpad minidump_format.h):
+// MD_BREAKPAD_INFO_VALID_DUMP_THREAD_ID 1, ..._REQUESTING_THREAD_ID 2.
+
+static void
+b_crash(builder *b, Dumpwalk__V1__AnalysisReport *r, const dw_dump *d)
+{
+	Dumpwalk__V1__CrashInfo *ci = b_array(b, 1, sizeof(*ci));
+	if (ci == NULL)
+		return;
+	dumpwalk__v1__crash_info__init(ci);
+	const dw_md_exception *ex = dw_dump_exception(d);
+	const dw_md_streams   *os = dw_dump_other_streams(d);
+	const dw_md_breakpad_info *bi = os != NULL ? dw_md_streams_breakpad_info(os) : NULL;
+	uint32_t tid = 0;
+	bool     has_tid = false;
+	if (ex != NULL) {
+		ci->crashed = true;
+		ci->type    = b_crash_type(b, ex);
+		ci->address = ex->address;
+		if ((ex->code == 0xc0000005u || ex->code == 0xc0000006u) && ex->number_parameters >= 2)
+			ci->address = ex->parameters[1];
+		tid     = ex->thread_id;
+		has_tid = true;
+	} else {
+		ci->type = b_str(b, NULL);
+		if (bi != NULL && (bi->validity & 2u) != 0) {
+			tid     = bi->requesting_thread_id;
+			has_tid = true;
+		}
+	}
+	const dw_md_assertion *as = os != NULL ? dw_md_streams_assertion(os) : NULL;
+	if (as != NULL && (as->expression[0] != 0 || as->function[0] != 0)) {
+		ci->assertion = dw_arena_printf(&b->a, "%s in %s at %s:%u", as->expression,
+		                                as->function, as->file, as->line);
+		if (ci->assertion == NULL) {
+			b->oom        = true;
+			ci->assertion = (char *)"";
+		}
+	} else {
+		ci->assertion = b_str(b, NULL);
+	}
+	for (size_t i = 0; has_tid && i < r->n_threads; i++) {
+		if (r->threads[i]->thread_id == tid) {
+			ci->has_crashing_thread = true;
+			ci->crashing_thread     = (uint32_t)i;
+			break;
+		}
+	}
+	r->crash = ci;
+}
+
+static void
+b_findings(builder *b, Dumpwalk__V1__AnalysisReport *r, const dw_findings *fs)
+{
+	size_t            n  = 0;
+	const dw_finding *it = dw_findings_items(fs, &n);
+	Dumpwalk__V1__Finding  *os  = b_array(b, n, sizeof(*os));
+	Dumpwalk__V1__Finding **ops = b_array(b, n, sizeof(*ops));
+	if (os == NULL || ops == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		const dw_finding      *f = &it[i];
+		Dumpwalk__V1__Finding *o = &os[i];
+		dumpwalk__v1__finding__init(o);
+		o->pattern          = b_str(b, f->pattern);
+		o->kind             = b_str(b, dw_finding_kind_name(f->kind));
+		o->confidence       = b_str(b, dw_confidence_name(f->confidence));
+		o->needed           = b_str(b, f->needed);
+		o->explanation      = b_str(b, f->explanation);
+		o->evidence_dropped = f->dropped;
+		Dumpwalk__V1__Evidence  *es  = b_array(b, f->nevidence, sizeof(*es));
+		Dumpwalk__V1__Evidence **eps = b_array(b, f->nevidence, sizeof(*eps));
+		if (es != NULL && eps != NULL) {
+			for (size_t k = 0; k < f->nevidence; k++) {
+				const dw_evidence *e = &f->evidence[k];
+				dumpwalk__v1__evidence__init(&es[k]);
+				es[k].kind      = b_str(b, dw_evidence_kind_name(e->kind));
+				es[k].what      = b_str(b, e->what);
+				es[k].value     = e->value;
+				es[k].has_value = e->has_value;
+				es[k].text      = b_str(b, e->text);
+				eps[k]          = &es[k];
+			}
+			o->evidence   = eps;
+			o->n_evidence = f->nevidence;
+		}
+		ops[i] = o;
+	}
+	r->findings   = ops;
+	r->n_findings = n;
+}
+
+static const char *
+symstatus(dw_err e)
+{
+	switch (e) {
+	case DW_OK: return "loaded";
+	case DW_ENOTFOUND: return "missing";
+	case DW_ECORRUPT: return "corrupt";
+	case DW_ETIMEDOUT:
+	case DW_ENET: return "timed out";
+	default: return "error";
+	}
+}
+
+// The provider's origin line for a module (statuses are kept by file name
+// for the provider's lifetime; the newest one is this analysis's).
+static void
+b_module_symbols(analysis_ctx *c, Dumpwalk__V1__AnalysisReport *r)
+{
+	if (c->prov == NULL || c->ms == NULL)
+		return;
+	dw_symprov_status *st = NULL;
+	size_t             ns = dw_symprov_statuses(c->prov, NULL, 0);
+	if (ns > DW_MAX_MODULES)
+		ns = DW_MAX_MODULES;
+	if (ns > 0 && (st = malloc(ns * sizeof(*st))) != NULL)
+		ns = dw_symprov_statuses(c->prov, st, ns);
+	else
+		ns = 0;
+	for (size_t i = 0; i < r->n_modules && i < c->nmods; i++) {
+		Dumpwalk__V1__ModuleSymbols *s = b_array(c->b, 1, sizeof(*s));
+		if (s == NULL)
+			break;
+		dumpwalk__v1__module_symbols__init(s);
+		const modsym *m = &c->ms[i];
+		if (!m->asked) {
+			s->status = b_str(c->b, "not asked");
+			s->origin = b_str(c->b, NULL);
+		} else {
+			s->status         = b_str(c->b, symstatus(m->opened ? DW_OK : m->err));
+			s->unwind_info    = m->unwind;
+			const char *name  = base_name(c->mods[i].name);
+			const char *orig  = NULL;
+			for (size_t k = ns; k-- > 0;)
+				if (strcmp(st[k].module, name) == 0) {
+					orig = st[k].origin;
+					break;
+				}
+			s->origin = b_str(c->b, orig);
+		}
+		r->modules[i]->symbols = s;
+	}
+	free(st);
+}
+
+static void
+b_walk(analysis_ctx *c, Dumpwalk__V1__AnalysisReport *r, const dw_walk *w)
+{
+	builder                  *b  = c->b;
+	const dw_md_streams      *os = dw_dump_other_streams(c->d);
+	const dw_md_breakpad_info *bi = os != NULL ? dw_md_streams_breakpad_info(os) : NULL;
+	const dw_md_exception    *ex = dw_dump_exception(c->d);
+	for (size_t i = 0; i < r->n_threads; i++) {
+		Dumpwalk__V1__Thread *t = r->threads[i];
+		if (bi != NULL && (bi->validity & 1u) != 0 && bi->dump_thread_id == t->thread_id) {
+			t->is_dump_thread = true;
+			continue;
+		}
+		const dw_thread_walk *tw = dw_walk_thread_find(w, t->thread_id);
+		if (tw == NULL)
+			continue;
+		bool crashing      = ex != NULL && ex->thread_id == t->thread_id;
+		t->from_exception  = tw->from_exception;
+		t->stack           = b_stack(c, &tw->stack, crashing);
+		if (tw->has_stack32) {
+			t->has_stack32  = true;
+			t->stack32      = b_stack(c, &tw->stack32, crashing);
+			t->wow64_layout = b_str(b, tw->wow64_layout == DW_WOW64_WIN10      ? "win10"
+			                           : tw->wow64_layout == DW_WOW64_WIN7_81 ? "win7-8.1"
+			                                                                  : "");
+		} else {
+			t->wow64_layout = b_str(b, NULL);
+		}
+	}
+	const char *why = NULL;
+	r->wow64        = dw_walk_is_wow64(w, &why);
+	r->wow64_why    = b_str(b, r->wow64 ? why : NULL);
+	const dw_notes     *notes = dw_walk_notes(w);
+	Dumpwalk__V1__Note  *ns   = b_array(b, notes->count, sizeof(*ns));
+	Dumpwalk__V1__Note **nps  = b_array(b, notes->count, sizeof(*nps));
+	if (ns != NULL && nps != NULL) {
+		for (size_t i = 0; i < notes->count; i++) {
+			dumpwalk__v1__note__init(&ns[i]);
+			ns[i].code = b_str(b, dw_errname(notes->items[i].code));
+			ns[i].text = b_str(b, notes->items[i].text);
+			nps[i]     = &ns[i];
+		}
+		r->walk_notes   = nps;
+		r->n_walk_notes = notes->count;
+	}
+}
+
+static uint64_t
+now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
 static bool
@@ -327,6 +753,7 @@ dwd_analyze(dwd_analysis *out, const uint8_t *dump, size_t len, const dwd_analyz
 		return;
 	}
 
+	uint64_t t_start = now_us();
 	dw_notes notes;
 	dw_notes_init(&notes);
 	dw_dump *d  = NULL;
@@ -346,11 +773,65 @@ dwd_analyze(dwd_analysis *out, const uint8_t *dump, size_t len, const dwd_analyz
 	}
 	dw_notes_fini(&notes);
 
+	uint64_t t_read = now_us();
+
+	// Walk and classify. A walk or classifier that runs out of memory
+	// degrades the report (no frames, no findings) rather than failing it.
+	dw_symprov *prov = dwd_symbols__provider(opt != NULL ? opt->symbols : NULL);
+	dw_symsrc   src  = {0};
+	if (prov != NULL)
+		src = dw_symprov_source(prov);
+	dw_walk *w = NULL;
+	if (dw_walk_dump(&w, d, prov != NULL ? &src : NULL, NULL) != DW_OK)
+		w = NULL;
+	uint64_t t_walk = now_us();
+	dw_findings       *fs = NULL;
+	dw_classify_config cc;
+	dw_classify_config_default(&cc);
+	if (!cancelled(opt) && dw_classify(&fs, d, &cc) == DW_OK && w != NULL)
+		(void)dw_classify_walk(fs, d, w, &cc);
+	uint64_t t_class = now_us();
+
 	builder b;
 	dw_arena_init(&b.a, DWD_REPORT_ARENA_MAX);
 	b.oom = false;
 	Dumpwalk__V1__AnalysisReport r = DUMPWALK__V1__ANALYSIS_REPORT__INIT;
-	build(&b, &r, d, len, opt != NULL && opt->include_registers);
+	bool regs = opt != NULL && opt->include_registers;
+	build(&b, &r, d, len, regs);
+
+	size_t              nm = 0;
+	analysis_ctx        c  = {0};
+	c.b    = &b;
+	c.d    = d;
+	c.mods = dw_dump_modules(d, &nm);
+	c.nmods = nm;
+	c.prov  = prov;
+	c.regs  = regs;
+	if (prov != NULL && nm > 0)
+		c.ms = calloc(nm, sizeof(*c.ms));
+	if (w != NULL)
+		b_walk(&c, &r, w);
+	b_crash(&b, &r, d);
+	if (fs != NULL)
+		b_findings(&b, &r, fs);
+	if (nm > 0 && r.n_modules == nm) {
+		r.has_main_module = true;
+		r.main_module     = 0;
+	}
+	r.symbols_configured = prov != NULL;
+	b_module_symbols(&c, &r);
+	if (c.ms != NULL) {
+		for (size_t i = 0; i < nm; i++)
+			if (c.ms[i].opened)
+				dw_symprov_close_module(prov, c.ms[i].h);
+		free(c.ms);
+	}
+	Dumpwalk__V1__Timings tm = DUMPWALK__V1__TIMINGS__INIT;
+	tm.read_us     = t_read - t_start;
+	tm.walk_us     = t_walk - t_read;
+	tm.classify_us = t_class - t_walk;
+	tm.total_us    = now_us() - t_start;
+	r.timings      = &tm;
 
 	if (b.oom) {
 		set_status(out, DUMPWALK__V1__STATUS_CODE__RESOURCE_EXHAUSTED,
@@ -371,6 +852,8 @@ dwd_analyze(dwd_analysis *out, const uint8_t *dump, size_t len, const dwd_analyz
 		}
 	}
 	dw_arena_fini(&b.a);
+	dw_findings_free(fs);
+	dw_walk_free(w);
 	dw_dump_free(d);
 }
 

@@ -5,7 +5,11 @@
 // place the reader's model (walker/) is converted into the wire report. The
 // daemon's workers and `dumpwalk analyze --local` both call it, and the
 // client renders the reply it returns either way, so both paths print the
-// same bytes. Unwinding, symbols and patterns extend the report here.
+// same bytes.
+//
+// The pipeline: read the dump -> the symbol provider (symbols/provider.h,
+// over local directories and an _NT_SYMBOL_PATH through symbols/resolve.h)
+// -> dw_walk_dump -> dw_classify + dw_classify_walk -> the report.
 #ifndef DW_DAEMON_ANALYZE_H
 #define DW_DAEMON_ANALYZE_H
 
@@ -17,7 +21,27 @@
 // AnalysisReport.report_version of what this code writes.
 #define DWD_REPORT_VERSION 1
 
+// Symbol sources shared by every analysis of a process (a daemon's workers,
+// the client's -j threads): a provider whose compiled tables stay open
+// between analyses. Thread-safe once made.
+typedef struct dwd_symbols dwd_symbols;
+
+typedef struct dwd_symbols_opts {
+	const char *const *dirs;        // local directories (symbol-server, Breakpad or flat layout)
+	size_t             ndirs;
+	const char        *symbol_path; // _NT_SYMBOL_PATH syntax, or NULL
+	const char        *cache_dir;   // download cache; NULL: the path's own, else the user's
+} dwd_symbols_opts;
+
+// dwd_symbols_new makes the sources; *out is owned by the caller
+// (dwd_symbols_free, after every analysis using it returned). On failure
+// (nonzero: a dw_err) `why` says what to fix. A symbol path whose elements
+// are all bad is a failure; one bad element among good ones is skipped.
+int  dwd_symbols_new(dwd_symbols **out, const dwd_symbols_opts *o, char *why, size_t whylen);
+void dwd_symbols_free(dwd_symbols *s);
+
 typedef struct dwd_analyze_opts {
+	const dwd_symbols *symbols; // NULL: no symbols (frames by module+offset)
 	size_t budget;            // ceiling on the reader's parse results; 0: DW_MAX_ARENA_BYTES
 	bool   include_registers; // thread and exception contexts in the report
 	// cancelled (may be NULL) is polled between steps; when it returns true

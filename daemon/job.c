@@ -134,6 +134,7 @@ analyze_job(dwd_rx *rx)
 	pthread_rwlock_unlock(&s->cfg_lock);
 	opt.include_registers = q->options != NULL && q->options->include_registers;
 	opt.cancelled         = dwd_rx_expired;
+	opt.symbols           = s->symbols;
 	opt.cancel_arg        = rx;
 
 	const uint8_t *data = NULL;

@@ -403,6 +403,7 @@ free_server(dwd_server *s)
 	pthread_rwlock_destroy(&s->cfg_lock);
 	pthread_mutex_destroy(&s->qlock);
 	pthread_cond_destroy(&s->qcond);
+	dwd_symbols_free(s->symbols);
 	dwd_config_fini(&s->cfg);
 	free(s);
 }
@@ -426,6 +427,15 @@ dwd_server_start(dwd_config *cfg)
 	dwd_log_set_level((dwd_level)s->cfg.log_level);
 
 	int rv;
+	if (s->cfg.symbol_path != NULL && s->cfg.symbol_path[0] != 0) {
+		dwd_symbols_opts so = {0};
+		so.symbol_path      = s->cfg.symbol_path;
+		so.cache_dir        = s->cfg.cache_dir;
+		char why[600];
+		if (dwd_symbols_new(&s->symbols, &so, why, sizeof(why)) != 0)
+			dwd_log(DWD_WARN, "symbols_unavailable", "symbol_path=\"%s\" error=\"%s\"",
+			        s->cfg.symbol_path, why);
+	}
 	if ((rv = dwd_uploads_init(s)) != 0 || (rv = dwd_jobs_start(s)) != 0) {
 		dwd_log(DWD_ERROR, "start_failed", "step=workers error=\"%s\"", strerror(rv));
 		free_server(s);

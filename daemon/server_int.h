@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "daemon/analyze.h"
 #include "daemon/config.h"
 #include "dumpwalk/v1/analyzer.pb-c.h"
 #include "dumpwalk/v1/envelope.pb-c.h"
@@ -112,6 +113,9 @@ struct dwd_server {
 	uint64_t        upload_bytes; // reserved by active uploads
 
 	dwd_metrics m;
+	// Symbol sources for every analysis (cfg.symbol_path at start; a reload
+	// keeps them: open tables stay valid for jobs in flight).
+	dwd_symbols *symbols;
 };
 
 uint64_t dwd_now_ns(void);

@@ -96,7 +96,7 @@ start(daemon_t *d, const char *kind, const char *extra, const char *token, const
 	snprintf(cfg, sizeof(cfg), "%s/dumpwalkd.ini", d->dir);
 	FILE *f = fopen(cfg, "w");
 	cr_assert_not_null(f);
-	fprintf(f, "[server]\nlisten = %s\nhttp = %s\nworkers = 2\n%s\n[symbols]\ncache_dir = %s/cache\n",
+	fprintf(f, "[server]\nlisten = %s\nhttp = %s\nworkers = 2\n%s\n[symbols]\nsymbol_path =\ncache_dir = %s/cache\n",
 	        d->url, d->http, extra ? extra : "", d->dir);
 	fclose(f);
 	char log[512];
