@@ -440,12 +440,27 @@ dw_fetcher_run(dw_fetcher *f, dw_fetch_req *reqs, size_t n)
 			if (x != NULL)
 				xfer_finish(f, x, m->data.result);
 		}
+		// Wait for socket activity, or until a retry or a host slot is
+		// due; never when everything just finished (that wait would be
+		// a full second for nothing).
+		bool more = false;
+		for (size_t i = 0; i < n && !more; i++)
+			more = !xs[i].done;
+		if (!more)
+			break;
 		int timeout = 1000;
 		now         = now_ms();
 		if (next_at != UINT64_MAX)
 			timeout = next_at <= now ? 0 : (next_at - now < 1000 ? (int)(next_at - now) : 1000);
-		if (running > 0 || timeout > 0)
+		bool idle = true; // no transfer in curl: only timers to wait for
+		for (size_t i = 0; i < n && idle; i++)
+			idle = xs[i].done || xs[i].easy == NULL;
+		if (running > 0 || !idle)
 			curl_multi_poll(f->multi, NULL, 0, timeout, NULL);
+		else if (timeout > 0) {
+			struct timespec ts = {timeout / 1000, (long)(timeout % 1000) * 1000000};
+			nanosleep(&ts, NULL);
+		}
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (xs[i].easy != NULL) {

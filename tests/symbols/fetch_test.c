@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -666,5 +667,43 @@ Test(symbols_fetch, batch_runs_concurrently_within_the_per_host_limit)
 	for (int i = 0; i < N; i++)
 		fclose(files[i]);
 	dw_fetcher_free(f);
+	world_fini(&w);
+}
+
+Test(symbols_fetch, concurrent_processes_make_one_download)
+{
+	world w;
+	world_init(&w, "/fault/slow/300", 0);
+	enum { NPROC = 6 };
+	pid_t kids[NPROC];
+	for (int i = 0; i < NPROC; i++) {
+		kids[i] = fork();
+		cr_assert_neq(kids[i], -1);
+		if (kids[i] == 0) {
+			// Each process has its own cache object and fetcher: only the
+			// lock file under .locks/ is shared.
+			dw_symcache *c;
+			dw_resolver *r;
+			dw_fetcher  *f;
+			dw_fetch_opts o;
+			world_fetch_opts(&o);
+			if (dw_symcache_open(&c, w.cache_dir, NULL, NULL) != DW_OK ||
+			    dw_resolver_new(&r, &w.path, c) != DW_OK || dw_fetcher_new(&f, &o) != DW_OK)
+				_exit(3);
+			dw_symfile sf;
+			dw_resolver_file(&sf, r, f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID);
+			_exit(is_found(&sf) ? (sf.status == DW_SYMST_DOWNLOADED ? 0 : 1) : 2);
+		}
+	}
+	int downloaded = 0;
+	for (int i = 0; i < NPROC; i++) {
+		int st = 0;
+		cr_assert_eq(waitpid(kids[i], &st, 0), kids[i]);
+		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) <= 1, "process %d: status %d", i, st);
+		downloaded += WEXITSTATUS(st) == 0;
+	}
+	cr_assert_eq(downloaded, 1);
+	cr_assert_eq(symserver_total(&w.srv), 1, "%d processes made %zu requests", NPROC,
+	             symserver_total(&w.srv));
 	world_fini(&w);
 }
