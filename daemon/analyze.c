@@ -489,11 +489,21 @@ b_module_symbols(analysis_ctx *c, Dumpwalk__V1__AnalysisReport *r)
 			s->unwind_info    = m->unwind;
 			const char *name  = base_name(c->mods[i].name);
 			const char *orig  = NULL;
-			for (size_t k = ns; k-- > 0;)
-				if (strcmp(st[k].module, name) == 0) {
+			// A shared provider keeps statuses by file name for its whole life:
+			// another dump's kernel32.dll may be newer. Take only one that names
+			// this module's identity (its debug id or code id is in the path),
+			// so the origin never depends on history. A miss is recorded once
+			// per provider, so what was tried is not shown (the status says it).
+			const dw_md_module *mm = &c->mods[i];
+			for (size_t k = ns; k-- > 0;) {
+				if (!m->opened || strcmp(st[k].module, name) != 0 || !st[k].found)
+					continue;
+				if ((mm->debug_id[0] != 0 && strstr(st[k].origin, mm->debug_id) != NULL) ||
+				    (mm->code_id[0] != 0 && strstr(st[k].origin, mm->code_id) != NULL)) {
 					orig = st[k].origin;
 					break;
 				}
+			}
 			s->origin = b_str(c->b, orig);
 		}
 		r->modules[i]->symbols = s;
