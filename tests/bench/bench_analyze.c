@@ -1,0 +1,92 @@
+// tests/bench/bench_analyze.c - the whole analysis (dwd_analyze: read, walk
+// with symbols, classify, build and serialize the report) per dump:
+//   warm: symbols already compiled and held by a shared provider (what a
+//         running daemon sees), mean over -n runs;
+//   cold: a new provider each time, so every symbol file is parsed from scratch;
+//   peak: the process's peak RSS after the cold run (getrusage; monotonic, so
+//         a dump's figure is the peak so far).
+// Usage: bench_analyze [-n N] SYMDIR DUMP...   (a case directory's own files
+// are searched too: the dump's directory is added as a symbol directory).
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "common/mapfile.h"
+#include "daemon/analyze.h"
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static double
+one(const dw_mapfile *m, const dwd_symbols *s)
+{
+	dwd_analyze_opts o = {0};
+	o.symbols          = s;
+	dwd_analysis a;
+	double       t0 = now_ms();
+	dwd_analyze(&a, m->data, m->len, &o);
+	double t = now_ms() - t0;
+	dwd_analysis_fini(&a);
+	return t;
+}
+
+int
+main(int argc, char **argv)
+{
+	int n = 200, i = 1;
+	if (argc > 2 && strcmp(argv[1], "-n") == 0) {
+		n = atoi(argv[2]);
+		i = 3;
+	}
+	if (argc - i < 2 || n < 1) {
+		fprintf(stderr, "usage: bench_analyze [-n N] SYMDIR DUMP...\n");
+		return 2;
+	}
+	const char *symdir = argv[i++];
+	printf("%-44s %9s %10s %10s %9s\n", "dump", "bytes", "warm ms", "cold ms", "peak MiB");
+	for (; i < argc; i++) {
+		dw_mapfile  m   = {0};
+		const char *why = NULL;
+		if (dw_mapfile_open(&m, argv[i], &why) != DW_OK) {
+			fprintf(stderr, "%s: %s\n", argv[i], why != NULL ? why : "unreadable");
+			continue;
+		}
+		char dir[4096];
+		snprintf(dir, sizeof(dir), "%s", argv[i]);
+		char *slash = strrchr(dir, '/');
+		if (slash != NULL)
+			*slash = 0;
+		const char      *dirs[2] = {symdir, dir};
+		dwd_symbols_opts so      = {.dirs = dirs, .ndirs = 2};
+		char             err[600];
+		dwd_symbols     *s = NULL;
+		if (dwd_symbols_new(&s, &so, err, sizeof(err)) != 0) {
+			fprintf(stderr, "%s\n", err);
+			return 1;
+		}
+		double cold = one(&m, s); // first run compiles the tables
+		dwd_symbols_free(s);
+		struct rusage ru;
+		getrusage(RUSAGE_SELF, &ru);
+		if (dwd_symbols_new(&s, &so, err, sizeof(err)) != 0)
+			return 1;
+		one(&m, s);
+		double t0 = now_ms();
+		for (int k = 0; k < n; k++)
+			one(&m, s);
+		double warm = (now_ms() - t0) / n;
+		dwd_symbols_free(s);
+		const char *name = strlen(argv[i]) > 44 ? argv[i] + strlen(argv[i]) - 44 : argv[i];
+		printf("%-44s %9zu %10.3f %10.3f %9.1f\n", name, m.len, warm, cold,
+		       (double)ru.ru_maxrss / 1024.0);
+		dw_mapfile_close(&m);
+	}
+	return 0;
+}
