@@ -10,6 +10,8 @@
 # machine). Findings land in WORK_DIR/artifacts; minimize one with
 #   build-fuzz/tests/fuzz/fuzz_TARGET -minimize_crash=1 FILE
 # and keep it in tests/fuzz/corpus/TARGET/ with a Criterion test.
+# Extra libFuzzer flags come from DW_FUZZ_ARGS (e.g. -max_len=65536, which
+# keeps text parsers fast on multi-megabyte seeds).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -43,7 +45,7 @@ while [ "$used" -lt "$budget" ]; do
 	/usr/bin/time -f '%U %S' -o "$work/cpu" \
 		"build-fuzz/tests/fuzz/fuzz_$target" "$work/corpus" "$work/seeds" \
 		-max_total_time="$wall" -timeout=10 -rss_limit_mb=2048 \
-		-artifact_prefix="$work/artifacts/" -print_final_stats=1 \
+		-artifact_prefix="$work/artifacts/" -print_final_stats=1 ${DW_FUZZ_ARGS:-} \
 		>"$work/round$round.log" 2>&1 || true
 	cpu=$(awk '{printf "%d", $1 + $2}' "$work/cpu")
 	used=$((used + cpu))
