@@ -84,6 +84,7 @@ Test(symbols_cache, stores_in_symstore_layout_with_a_checksum)
 	char *p2 = NULL;
 	cr_assert_eq(dw_symcache_lookup(&p2, c, "x.pdb/AB12/x.pdb", NULL), DW_OK);
 	cr_assert_str_eq(p2, want);
+	free(p2);
 	cr_assert_eq(dw_symcache_lookup(&p2, c, "x.pdb/AB13/x.pdb", NULL), DW_ENOTFOUND);
 	cr_assert_null(p2);
 	cr_assert_geq(dw_symcache_usage(c), 3);
