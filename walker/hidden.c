@@ -57,20 +57,23 @@ in_list(const char *s, const char *const *list)
 	return false;
 }
 
-bool
-dw_res_plausible_record(const uint8_t *b, size_t len, unsigned ptr)
+// The layout checks of a record at b (at least the record's size).
+static bool
+record_shape(const uint8_t *b, unsigned ptr)
 {
-	size_t need = ptr == 8 ? REC64_SIZE : REC32_SIZE;
-	if (len < need)
-		return false;
 	uint32_t code  = dw_get_u32le(b);
 	uint32_t flags = dw_get_u32le(b + 4);
 	uint32_t np    = dw_get_u32le(b + (ptr == 8 ? 0x18 : 0x10));
 	// NTSTATUS: severity in bits 31-30 (not success), bit 28 reserved. The
 	// exception flags are EXCEPTION_NONCONTINUABLE .. EXCEPTION_SOFTWARE_ORIGINATE
 	// (0x01-0x80).
-	if ((code >> 30) == 0 || (code & 0x10000000u) != 0 || (flags & ~0xffu) != 0 || np > 15)
-		return false;
+	return (code >> 30) != 0 && (code & 0x10000000u) == 0 && (flags & ~0xffu) == 0 && np <= 15;
+}
+
+// The checks on the code alone (after record_shape).
+static bool
+record_code(uint32_t code)
+{
 	// Informational and warning codes (0x4..., 0x8...) are common integers on
 	// a stack (0x400014E6 is a count, not a status): only the named ones
 	// (STATUS_BREAKPOINT, DBG_PRINTEXCEPTION_C, MS_VC_EXCEPTION...) count.
@@ -80,6 +83,34 @@ dw_res_plausible_record(const uint8_t *b, size_t len, unsigned ptr)
 	if ((code & 0xff) * 0x01010101u == code)
 		return false;
 	return true;
+}
+
+bool
+dw_res_plausible_record(const uint8_t *b, size_t len, unsigned ptr)
+{
+	size_t need = ptr == 8 ? REC64_SIZE : REC32_SIZE;
+	return len >= need && record_shape(b, ptr) && record_code(dw_get_u32le(b));
+}
+
+// record_code remembered for the last few codes: on x64 every pointer into
+// an image based at 0x140000000 (0x4000xxxx in its low half, flags 1) has
+// the record shape, and a deep recursion repeats the same few thousand
+// times; the name lookup behind record_code is a search.
+typedef struct code_memo {
+	uint32_t code[16];
+	bool     ok[16], used[16];
+} code_memo;
+
+static bool
+record_code_memo(code_memo *m, uint32_t code)
+{
+	size_t k = (code ^ (code >> 4) ^ (code >> 12)) & 15;
+	if (!m->used[k] || m->code[k] != code) {
+		m->used[k] = true;
+		m->code[k] = code;
+		m->ok[k]   = record_code(code);
+	}
+	return m->ok[k];
 }
 
 typedef struct rec {
@@ -183,10 +214,19 @@ dw_res__hidden(dw_residue *r, dw_res_thread *t, const dw_thread_walk *tw)
 	dw_res_hidden               found[DW_MAX_HIDDEN_PER_THREAD];
 	size_t                      nfound = 0, nrec = 0;
 	size_t                      rsize  = ptr == 8 ? REC64_SIZE : REC32_SIZE;
+	code_memo                   cm;
 	memset(found, 0, sizeof(found));
+	memset(&cm, 0, sizeof(cm));
 
-	for (size_t off = 0; off + rsize <= len && nrec < DW_MAX_HIDDEN_RECORDS; off += ptr) {
-		if (!dw_res_plausible_record(p + off, len - off, ptr))
+	// Every word offset could start a record; scan_thread listed the ones
+	// whose code and flags have the shape (dw_res__record_candidate, a
+	// superset of what dw_res_plausible_record accepts), in order.
+	for (size_t ci = 0; ci < r->ncands && nrec < DW_MAX_HIDDEN_RECORDS; ci++) {
+		size_t off = r->cands[ci];
+		if (off + rsize > len)
+			break;
+		// dw_res_plausible_record (off + rsize <= len), its code test memoized.
+		if (!record_shape(p + off, ptr) || !record_code_memo(&cm, dw_get_u32le(p + off)))
 			continue;
 		rec rc;
 		read_rec(&rc, p + off, ptr, t->lo + off);

@@ -149,6 +149,14 @@ dw_res__call_before(dw_residue *r, dw_cpu cpu, uint64_t ret, uint64_t *target)
 	// still decide the shorter encodings (E8 rel32 is 5, FF D0 2).
 	static const size_t tries[] = {16, 12, 9, 7, 6, 5, 3, 2};
 	size_t              len     = 0;
+	// Most module values on a stack have no code bytes in the dump (a
+	// minidump rarely captures code pages). Without a provider that reads
+	// code, bytes come from dump memory only, and a read of the last 2
+	// bytes failing means every longer one fails too: one read decides.
+	const dw_symsrc *src = r->u->src;
+	if ((src == NULL || src->ops == NULL || src->ops->read_code == NULL) &&
+	    (ret < 2 || dw_uw__read_code(r->u, ret - 2, buf + sizeof(buf) - 2, 2) != 2))
+		return false;
 	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]) && len == 0; i++)
 		if (ret >= tries[i] &&
 		    dw_uw__read_code(r->u, ret - tries[i], buf + sizeof(buf) - tries[i], tries[i]) == tries[i])
@@ -267,15 +275,103 @@ dw_res__classify(dw_residue *r, dw_cpu cpu, unsigned ptr, uint64_t value, dw_res
 		return;
 	}
 	size_t slot = (size_t)((value * 0x9E3779B97F4A7C15ull) >> 52) % DW_RES_MEMO_SLOTS;
-	dw_res_memo *m = &r->memo[slot];
-	if (m->used && m->value == value) {
-		*out = m->w;
+	if (r->memo_key[slot] == value) {
+		*out = r->memo_word[slot];
 		return;
 	}
 	classify_uncached(r, cpu, ptr, value, out);
-	m->used  = true;
-	m->value = value;
-	m->w     = *out;
+	r->memo_key[slot]  = value;
+	r->memo_word[slot] = *out;
+}
+
+// Whether value lies in a span: a module, a stack or committed private
+// memory. Outside all of them classify_uncached can only find a fill
+// pattern, text or nothing. Neighbouring stack words tend to point into the
+// same span (saved frame pointers, a module's data): that one is tried first.
+static bool
+in_spans(dw_residue *r, uint64_t value)
+{
+	const dw_res_span *sp = r->spans;
+	size_t             n  = r->nspans;
+	if (n == 0 || value < sp[0].lo || value > sp[n - 1].last)
+		return false;
+	size_t h = r->span_hint;
+	if (value >= sp[h].lo && value <= sp[h].last)
+		return true;
+	size_t lo = 0, hi = n; // first span with lo > value
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (sp[mid].lo <= value)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0 || value > sp[lo - 1].last)
+		return false;
+	r->span_hint = lo - 1;
+	return true;
+}
+
+// Whether a value outside every span is still something (fill or text).
+static bool
+unmapped_is_something(uint64_t value, unsigned ptr)
+{
+	char txt[9];
+	return dw_res_fill_name(value, ptr) != NULL || text_ascii(value, ptr, txt) ||
+	       text_utf16(value, ptr, txt);
+}
+
+static int
+span_cmp(const void *a, const void *b)
+{
+	const dw_res_span *x = a, *y = b;
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+// Every range that classify_uncached's lookups can find a value in: each
+// module (dw_uw__module_at), each stack range (dw_res__stack_of) and each
+// committed private region of MemoryInfoList (the heap test). A superset is
+// enough: a value inside goes through the full classification.
+static dw_err
+collect_spans(dw_residue *r)
+{
+	size_t                   nmi = 0;
+	const dw_md_memory_info *mi  = dw_md_streams_memory_infos(r->s, &nmi);
+	size_t                   cap = r->u->nmods + r->nstacks + nmi;
+	r->spans = dw_arena_array(&r->arena, cap + 1, sizeof(*r->spans));
+	if (r->spans == NULL)
+		return DW_ENOMEM;
+	size_t n = 0;
+	for (size_t i = 0; i < r->u->nmods; i++) {
+		const dw_uw_module *m = &r->u->mods[i];
+		if (m->size == 0)
+			continue;
+		uint64_t last = m->base + (m->size - 1);
+		r->spans[n++] = (dw_res_span){m->base, last < m->base ? UINT64_MAX : last};
+	}
+	for (size_t i = 0; i < r->nstacks; i++)
+		if (r->stacks[i].hi > r->stacks[i].lo)
+			r->spans[n++] = (dw_res_span){r->stacks[i].lo, r->stacks[i].hi - 1};
+	for (size_t i = 0; mi != NULL && i < nmi; i++) {
+		if (mi[i].state != DW_MD_MEM_COMMIT || mi[i].type != DW_MD_MEM_PRIVATE ||
+		    mi[i].region_size == 0)
+			continue;
+		uint64_t last = mi[i].base_address + (mi[i].region_size - 1);
+		r->spans[n++] =
+		    (dw_res_span){mi[i].base_address, last < mi[i].base_address ? UINT64_MAX : last};
+	}
+	qsort(r->spans, n, sizeof(*r->spans), span_cmp);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (k != 0 && (r->spans[k - 1].last == UINT64_MAX || r->spans[i].lo <= r->spans[k - 1].last + 1)) {
+			if (r->spans[i].last > r->spans[k - 1].last)
+				r->spans[k - 1].last = r->spans[i].last;
+			continue;
+		}
+		r->spans[k++] = r->spans[i];
+	}
+	r->nspans = k;
+	return DW_OK;
 }
 
 // Whether the RETURN word at `addr` is the return slot of a live frame: its
@@ -368,15 +464,44 @@ scan_thread(dw_residue *r, dw_res_thread *t, const dw_md_thread *th, const dw_th
 		hi = lo + avail;
 	t->lo = lo;
 	t->hi = hi;
-	size_t       nwords = (size_t)((hi - lo) / r->ptr);
-	size_t       cap    = nwords < DW_MAX_RESIDUE_WORDS ? nwords : DW_MAX_RESIDUE_WORDS;
-	dw_res_word *words  = dw_arena_array(&r->arena, cap + 1, sizeof(*words));
-	if (words == NULL)
-		return DW_ENOMEM;
-	const dw_stack *live = tw != NULL ? &tw->stack : NULL;
+	r->ncands = 0;
+	size_t          nwords = (size_t)((hi - lo) / r->ptr);
+	size_t          cap    = nwords < DW_MAX_RESIDUE_WORDS ? nwords : DW_MAX_RESIDUE_WORDS;
+	const dw_stack *live   = tw != NULL ? &tw->stack : NULL;
+	size_t          small  = 0; // words below 0x10000: OTHER without a look
 	for (size_t i = 0; i < nwords; i++) {
-		uint64_t    a = lo + (uint64_t)i * r->ptr;
-		uint64_t    v = r->ptr == 8 ? dw_get_u64le(p + i * 8) : dw_get_u32le(p + i * 4);
+		// Zeros and small integers are most of a stack (a deep recursion's
+		// untouched pages, locals): skipped in a tight loop.
+		uint64_t v;
+		if (r->ptr == 8)
+			while ((v = dw_get_u64le(p + i * 8)) < 0x10000 && ++i < nwords)
+				small++;
+		else
+			while ((v = dw_get_u32le(p + i * 4)) < 0x10000 && ++i < nwords)
+				small++;
+		if (v < 0x10000) { // ran off the end on a small word
+			small++;
+			break;
+		}
+		uint64_t a = lo + (uint64_t)i * r->ptr;
+		if (dw_res__record_candidate(v, r->ptr)) {
+			if (r->ncands == r->cands_cap) {
+				size_t    ncap = r->cands_cap < 64 ? 64 : r->cands_cap * 2;
+				uint32_t *n    = realloc(r->cands, ncap * sizeof(*n));
+				if (n == NULL)
+					return DW_ENOMEM;
+				r->cands     = n;
+				r->cands_cap = ncap;
+			}
+			// i * ptr < DW_MAX_RESIDUE_STACK_BYTES (4 MiB): fits.
+			r->cands[r->ncands++] = (uint32_t)(i * r->ptr);
+		}
+		// Values outside every module, stack and heap region are counted
+		// without a lookup unless they are fill or text.
+		if (!in_spans(r, v) && !unmapped_is_something(v, r->ptr)) {
+			t->counts[DW_RES_OTHER]++;
+			continue;
+		}
 		dw_res_word w;
 		dw_res__classify(r, r->cpu, r->ptr, v, &w);
 		t->counts[w.cls]++;
@@ -392,8 +517,22 @@ scan_thread(dw_residue *r, dw_res_thread *t, const dw_md_thread *th, const dw_th
 			t->dropped++;
 			continue;
 		}
-		words[t->nwords++] = w;
+		if (t->nwords == r->scratch_cap) {
+			size_t       ncap = r->scratch_cap < 256 ? 256 : r->scratch_cap * 2;
+			dw_res_word *n    = realloc(r->scratch, ncap * sizeof(*n));
+			if (n == NULL)
+				return DW_ENOMEM;
+			r->scratch     = n;
+			r->scratch_cap = ncap;
+		}
+		r->scratch[t->nwords++] = w;
 	}
+	t->counts[DW_RES_OTHER] += small;
+	dw_res_word *words = dw_arena_array(&r->arena, t->nwords + 1, sizeof(*words));
+	if (words == NULL)
+		return DW_ENOMEM;
+	if (t->nwords != 0)
+		memcpy(words, r->scratch, t->nwords * sizeof(*words));
 	t->words = words;
 	return DW_OK;
 }
@@ -413,13 +552,16 @@ dw_residue_scan(dw_residue **out, dw_walk *w, const dw_residue_options *opt)
 	r->s      = dw_dump_other_streams(r->d);
 	r->cpu    = dw_dump_cpu(r->d);
 	r->ptr    = r->cpu == DW_CPU_AMD64 ? 8 : r->cpu == DW_CPU_X86 ? 4 : 0;
-	r->memo   = calloc(DW_RES_MEMO_SLOTS, sizeof(*r->memo));
+	r->memo_key  = calloc(DW_RES_MEMO_SLOTS, sizeof(*r->memo_key));
+	r->memo_word = malloc(DW_RES_MEMO_SLOTS * sizeof(*r->memo_word));
 	uint32_t below = opt != NULL && opt->below_sp != 0 ? opt->below_sp : DW_RESIDUE_BELOW_SP;
 	size_t              n;
 	const dw_md_thread *th = dw_dump_threads(r->d, &n);
-	if (r->memo == NULL)
+	if (r->memo_key == NULL || r->memo_word == NULL)
 		goto out;
 	collect_stacks(r, th, n);
+	if (collect_spans(r) != DW_OK)
+		goto out;
 	r->threads = dw_arena_array(&r->arena, n + 1, sizeof(*r->threads));
 	if (r->threads == NULL)
 		goto out;
@@ -432,8 +574,15 @@ dw_residue_scan(dw_residue **out, dw_walk *w, const dw_residue_options *opt)
 		    (rv = dw_res__hidden(r, t, tw)) != DW_OK)
 			goto out;
 	}
-	rv = DW_OK;
-	*out = r;
+	// The scratch words were copied out; a long-lived scan need not keep them.
+	free(r->scratch);
+	free(r->cands);
+	r->scratch     = NULL;
+	r->scratch_cap = 0;
+	r->cands       = NULL;
+	r->ncands = r->cands_cap = 0;
+	rv             = DW_OK;
+	*out           = r;
 	r    = NULL;
 out:
 	dw_residue_free(r);
@@ -446,7 +595,10 @@ dw_residue_free(dw_residue *r)
 	if (r == NULL)
 		return;
 	dw_arena_fini(&r->arena);
-	free(r->memo);
+	free(r->memo_key);
+	free(r->memo_word);
+	free(r->scratch);
+	free(r->cands);
 	free(r);
 }
 

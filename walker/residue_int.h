@@ -16,14 +16,16 @@ typedef struct dw_res_stackrange {
 	uint64_t alloc_base; // MemoryInfoList AllocationBase of the stack, 0 unknown
 } dw_res_stackrange;
 
-// One remembered classification of a value (the same return address shows
-// up on many stacks; disassembling it once is enough).
-typedef struct dw_res_memo {
-	uint64_t    value;
-	bool        used;
-	dw_res_word w; // addr, live, below_sp not meaningful
-} dw_res_memo;
+// An address range [lo, last] (inclusive, so a range reaching the top of the
+// address space needs no wrap) that a value must fall in to be a pointer the
+// scan classifies: a module, a stack, committed private memory.
+typedef struct dw_res_span {
+	uint64_t lo, last;
+} dw_res_span;
 
+// Remembered classifications of values (the same return address shows up on
+// many stacks; disassembling it once is enough): direct-mapped slots, a key
+// of 0 is an empty slot (only values >= 0x10000 are remembered).
 #define DW_RES_MEMO_SLOTS 4096
 
 struct dw_residue {
@@ -36,10 +38,36 @@ struct dw_residue {
 	size_t               nthreads;
 	dw_res_stackrange   *stacks;
 	size_t               nstacks;
-	dw_res_memo         *memo; // DW_RES_MEMO_SLOTS entries
+	uint64_t            *memo_key; // DW_RES_MEMO_SLOTS values, 0: empty
+	dw_res_word         *memo_word; // DW_RES_MEMO_SLOTS classifications (addr, live, below_sp unused)
+	// Where a pointer may point (modules, stacks, committed private memory),
+	// sorted and merged: a value outside all is no pointer the scan names.
+	dw_res_span         *spans;
+	size_t               nspans;
+	size_t               span_hint; // the span the last value fell in
+	// Kept words of the thread being scanned, copied to the arena at its end.
+	dw_res_word         *scratch;
+	size_t               scratch_cap;
+	// Offsets from the scanned thread's lo of the words that may start an
+	// EXCEPTION_RECORD (dw_res__record_candidate), ascending: scan_thread
+	// collects them in its pass over the words, dw_res__hidden checks only
+	// them instead of every offset again.
+	uint32_t            *cands;
+	size_t               ncands, cands_cap;
 	dw_cpu               cpu;
 	unsigned             ptr;
 };
+
+// dw_res__record_candidate says whether the stack word v (`ptr` bytes) may be
+// the start of an EXCEPTION_RECORD: the code (its low 32 bits) has severity
+// bits and bit 28 clear, and on x64 the flags (the high 32 bits) fit in a
+// byte. Every record dw_res_plausible_record accepts passes; most words fail.
+static inline bool
+dw_res__record_candidate(uint64_t v, unsigned ptr)
+{
+	uint32_t code = (uint32_t)v;
+	return (code >> 30) != 0 && (code & 0x10000000u) == 0 && (ptr != 8 || (v >> 32) <= 0xffu);
+}
 
 // dw_res__classify fills *out (everything but addr, live, below_sp) for a
 // value seen on a `cpu` stack.

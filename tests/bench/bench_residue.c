@@ -5,9 +5,15 @@
 // the dump once, then N times: walks it (timed: "walk"), and on that walk
 // scans residue and hidden exceptions, runs dw_classify_into, dw_classify_walk
 // and dw_residue_classify and builds the signature (timed: "residue+detectors").
-// No symbol provider: both sides read only the dump. Usage: bench_residue [-n N] PATH...
+// No symbol provider: both sides read only the dump.
+//
+// Usage: bench_residue [-n N] [-o FILE] PATH...
+// -o FILE writes every classified word, hidden exception (with its recovered
+// frames), finding and signature of every dump to FILE: diff two such files
+// to show that a change to the scan or the detectors keeps their results.
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +39,83 @@ now_s(void)
 static long   iterations = 20;
 static double sum_walk, sum_rest, sum_scan;
 static size_t dumps;
+static FILE  *out_file;
+
+static const char *
+str(const char *s)
+{
+	return s != NULL ? s : "-";
+}
+
+static void
+dump_frame(FILE *o, const char *what, const dw_frame *f)
+{
+	fprintf(o, "    %s ip=%" PRIx64 " mod=%s fn=%s+%" PRIx64 " trust=%s sp=%" PRIx64 "\n", what, f->ip,
+	        f->module != NULL ? str(f->module->name) : "-", str(f->function), f->function_offset,
+	        dw_trust_name(f->trust), dw_context_sp(&f->ctx));
+}
+
+// Everything the scan and the detectors produced, one fact a line.
+static void
+dump_results(FILE *o, const char *path, const dw_residue *r, const dw_findings *fs,
+             const dw_signature *s)
+{
+	fprintf(o, "== %s\n", path);
+	size_t               n;
+	const dw_res_thread *t = dw_residue_threads(r, &n);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(o, "thread %u cpu=%d ptr=%u sp=%" PRIx64 " [%" PRIx64 ",%" PRIx64
+		           ") missing=%d nwords=%zu residue_returns=%zu dropped=%zu counts",
+		        t[i].tid, (int)t[i].cpu, t[i].ptr, t[i].sp, t[i].lo, t[i].hi, t[i].missing,
+		        t[i].nwords, t[i].residue_returns, t[i].dropped);
+		for (int c = 0; c < DW_RES_NCLASSES; c++)
+			fprintf(o, " %s=%zu", dw_res_class_name((dw_res_class)c), t[i].counts[c]);
+		fputc('\n', o);
+		for (size_t k = 0; k < t[i].nwords; k++) {
+			const dw_res_word *w = &t[i].words[k];
+			fprintf(o,
+			        "  %" PRIx64 " %" PRIx64 " %s live=%d below=%d mod=%s fn=%s+%" PRIx64
+			        " target=%" PRIx64 " tfn=%s tid=%u text=%s\n",
+			        w->addr, w->value, dw_res_class_name(w->cls), w->live, w->below_sp,
+			        w->module != NULL ? str(w->module->name) : "-", str(w->function),
+			        w->function_offset, w->call_target, str(w->target_function), w->tid,
+			        str(w->text));
+		}
+		for (size_t k = 0; k < t[i].nhidden; k++) {
+			const dw_res_hidden *h = &t[i].hidden[k];
+			fprintf(o,
+			        "  hidden tid=%u rec=%" PRIx64 " code=%08" PRIx32 " flags=%" PRIx32
+			        " np=%" PRIu32 " addr=%" PRIx64 " ctx=%" PRIx64 " ip=%" PRIx64 " sp=%" PRIx64
+			        " match=%d copies=%zu ndispatch=%zu frames=%zu end=%d\n",
+			        h->tid, h->record_addr, h->code, h->flags, h->nparams, h->address,
+			        h->context_addr, h->context_ip, h->context_sp, h->ip_matches, h->copies,
+			        h->ndispatch, h->stack.nframes, (int)h->stack.end);
+			for (uint32_t p = 0; p < h->nparams && p < 15; p++)
+				fprintf(o, "    param %" PRIx64 "\n", h->params[p]);
+			for (size_t d = 0; d < h->ndispatch; d++)
+				fprintf(o, "    dispatch %" PRIx64 "\n", h->dispatch[d]->addr);
+			for (size_t f = 0; f < h->stack.nframes; f++)
+				dump_frame(o, "frame", &h->stack.frames[f]);
+		}
+	}
+	size_t            nf = 0;
+	const dw_finding *f  = fs != NULL ? dw_findings_items(fs, &nf) : NULL;
+	for (size_t i = 0; i < nf; i++) {
+		fprintf(o, "finding %s %s %s: %s (dropped %zu)\n", dw_finding_kind_name(f[i].kind),
+		        f[i].pattern, dw_confidence_name(f[i].confidence), f[i].explanation,
+		        f[i].dropped);
+		if (f[i].needed != NULL)
+			fprintf(o, "  needed %s\n", f[i].needed);
+		for (size_t k = 0; k < f[i].nevidence; k++) {
+			const dw_evidence *e = &f[i].evidence[k];
+			fprintf(o, "  %s %s=%" PRIx64 "%s %s\n", dw_evidence_kind_name(e->kind), e->what,
+			        e->value, e->has_value ? "" : "(none)", str(e->text));
+		}
+	}
+	if (s != NULL)
+		fprintf(o, "signature %s thread=%u hidden=%d %016" PRIx64 "\n", s->text, s->thread_id,
+		        s->from_hidden, s->hash);
+}
 
 static void
 bench_file(const char *path)
@@ -68,6 +151,8 @@ bench_file(const char *path)
 		double t2 = now_s();
 		walk += t1 - t0;
 		rest += t2 - t1;
+		if (i == 0 && out_file != NULL && r != NULL)
+			dump_results(out_file, path, r, fs, s);
 		if (i == 0 && r != NULL) {
 			size_t               n;
 			const dw_res_thread *t = dw_residue_threads(r, &n);
@@ -123,11 +208,19 @@ int
 main(int argc, char **argv)
 {
 	int i = 1;
-	if (argc > 2 && strcmp(argv[1], "-n") == 0) {
-		iterations = atol(argv[2]);
-		if (iterations < 1)
-			iterations = 1;
-		i = 3;
+	for (; i + 1 < argc; i += 2) {
+		if (strcmp(argv[i], "-n") == 0) {
+			iterations = atol(argv[i + 1]);
+			if (iterations < 1)
+				iterations = 1;
+		} else if (strcmp(argv[i], "-o") == 0) {
+			out_file = fopen(argv[i + 1], "w");
+			if (out_file == NULL) {
+				perror(argv[i + 1]);
+				return 1;
+			}
+		} else
+			break;
 	}
 	for (; i < argc; i++)
 		walk_path(argv[i]);
@@ -135,6 +228,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "bench_residue: no dumps found\n");
 		return 1;
 	}
+	if (out_file != NULL)
+		fclose(out_file);
 	printf("\n%zu dumps: walk %.1f us, residue+detectors %.1f us (of it the residue scan %.1f us) "
 	       "per dump on average (%.2fx the walk)\n",
 	       dumps, sum_walk / (double)dumps * 1e6, sum_rest / (double)dumps * 1e6,
