@@ -44,6 +44,8 @@ dw_fetch_opts_default(dw_fetch_opts *o)
 	o->max_retry_after_s  = 30;
 	o->max_bytes          = DW_MAX_SYMFILE_BYTES;
 	o->user_agent         = "dumpwalk/0.1";
+	o->low_speed_bytes    = 1024;
+	o->low_speed_s        = 60;
 }
 
 dw_err
@@ -75,6 +77,10 @@ dw_fetcher_new(dw_fetcher **out, const dw_fetch_opts *o)
 		f->opts.max_bytes = DW_MAX_SYMFILE_BYTES;
 	if (f->opts.user_agent == NULL)
 		f->opts.user_agent = def.user_agent;
+	if (f->opts.low_speed_bytes == 0 || f->opts.low_speed_s == 0) {
+		f->opts.low_speed_bytes = def.low_speed_bytes;
+		f->opts.low_speed_s     = def.low_speed_s;
+	}
 	f->multi = curl_multi_init();
 	if (f->multi == NULL) {
 		free(f);
@@ -247,6 +253,10 @@ xfer_start(dw_fetcher *f, xfer *x)
 	ok &= curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "") == CURLE_OK; // gzip, deflate, ...
 	ok &= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, cto) == CURLE_OK;
 	ok &= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, tto) == CURLE_OK;
+	// A server trickling a 2 GiB PDB at 100 bytes/s would hold a worker for
+	// the whole total timeout; a stalled one is dropped sooner.
+	ok &= curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, (long)f->opts.low_speed_bytes) == CURLE_OK;
+	ok &= curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)f->opts.low_speed_s) == CURLE_OK;
 	ok &= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) == CURLE_OK; // threads
 	ok &= curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)x->max_bytes) == CURLE_OK;
 	ok &= curl_easy_setopt(e, CURLOPT_USERAGENT, f->opts.user_agent) == CURLE_OK;

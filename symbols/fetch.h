@@ -32,6 +32,8 @@ typedef struct dw_fetch_opts {
 	uint32_t    backoff_ms;         // first retry delay, doubled each time; default 500
 	uint32_t    max_retry_after_s;  // <= DW_MAX_RETRY_AFTER_S; default 30
 	uint64_t    max_bytes;          // body size cap, default DW_MAX_SYMFILE_BYTES
+	uint32_t    low_speed_bytes;    // a transfer slower than this many bytes/s ...
+	uint32_t    low_speed_s;        // ... for this long is abandoned; default 1024 B/s, 60 s
 	const char *user_agent;         // default "dumpwalk/<version>"
 } dw_fetch_opts;
 

@@ -330,6 +330,25 @@ is_http_url(const char *s)
 	return strncasecmp(s, "http://", 7) == 0 || strncasecmp(s, "https://", 8) == 0;
 }
 
+// Length of "scheme://authority" at the start of an http(s) URL.
+static size_t
+origin_len(const char *u)
+{
+	const char *p = strstr(u, "://");
+	if (p == NULL)
+		return 0;
+	p += 3;
+	return (size_t)(p - u) + strcspn(p, "/?#");
+}
+
+static bool
+same_origin(const char *a, const char *b)
+{
+	size_t la = origin_len(a), lb = origin_len(b);
+	// "http://h:1" must not match "http://h:12" nor "http://h:1@evil".
+	return la > 0 && la == lb && strncasecmp(a, b, la) == 0 && memchr(a, '@', la) == NULL;
+}
+
 static dw_err
 try_http(want *w, const dw_source *s, const char *url, bool is_ptr, unsigned depth)
 {
@@ -369,12 +388,16 @@ try_http(want *w, const dw_source *s, const char *url, bool is_ptr, unsigned dep
 	free(tmp);
 	if (rv != DW_OK)
 		return rv;
-	// From a server, a pointer may only lead to another http(s) URL: a
-	// "PATH:\\server\share\..." or "/etc/..." would make us read local or
-	// network files a remote party chose.
+	// From a server, a pointer may only lead to a URL on that same server
+	// (scheme, host and port): a "PATH:\\server\share\..." or "/etc/..."
+	// would make us read files a remote party chose, and a URL elsewhere
+	// would let it aim our requests at hosts inside our network.
 	if (!is_http_url(target)) {
 		rv = dw_fail(w->notes, DW_ENOTFOUND,
 		             "%s: file.ptr points at a non-HTTP location; not followed", url);
+	} else if (!same_origin(target, s->location)) {
+		rv = dw_fail(w->notes, DW_ENOTFOUND,
+		             "%s: file.ptr points at another server; not followed", url);
 	} else if (depth >= DW_MAX_FILEPTR_DEPTH) {
 		rv = dw_fail(w->notes, DW_ECORRUPT, "%s: file.ptr chain too deep", url);
 	} else if (strlen(target) >= DW_MAX_URL_BYTES) {

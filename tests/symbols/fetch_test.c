@@ -207,6 +207,13 @@ Test(symbols_fetch, file_ptr_redirect_is_followed)
 	// A pointer from a server to a local path is not followed.
 	snprintf(p, sizeof(p), "%s/local.pdb/%s/file.ptr", w.srv.extra, SIGSEGV_ID);
 	write_file(p, "PATH:/etc/passwd", 16);
+	// Nor one to another server (another port here; nothing listens there).
+	snprintf(p, sizeof(p), "%s/other.pdb/%s/file.ptr", w.srv.extra, SIGSEGV_ID);
+	n = snprintf(text, sizeof(text), "PATH:http://127.0.0.1:%d/x/sigsegv.pdb", w.srv.port + 1);
+	write_file(p, text, (size_t)n);
+	snprintf(p, sizeof(p), "%s/userinfo.pdb/%s/file.ptr", w.srv.extra, SIGSEGV_ID);
+	n = snprintf(text, sizeof(text), "PATH:%s@10.0.0.1/x/sigsegv.pdb", w.srv.base);
+	write_file(p, text, (size_t)n);
 
 	dw_symfile f;
 	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "ptr.pdb", SIGSEGV_ID), DW_OK);
@@ -220,10 +227,15 @@ Test(symbols_fetch, file_ptr_redirect_is_followed)
 	cr_assert_eq(f.status, DW_SYMST_MISSING);
 	cr_assert(strstr(f.note, "withdrawn") != NULL, "%s", f.note);
 	dw_symfile_fini(&f);
-	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "local.pdb", SIGSEGV_ID), DW_OK);
-	cr_assert_eq(f.status, DW_SYMST_MISSING);
-	cr_assert(strstr(f.note, "not followed") != NULL, "%s", f.note);
-	dw_symfile_fini(&f);
+	static const char *const refused[] = {"local.pdb", "other.pdb", "userinfo.pdb"};
+	for (size_t i = 0; i < 3; i++) {
+		cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, refused[i], SIGSEGV_ID),
+		             DW_OK);
+		cr_assert_eq(f.status, DW_SYMST_MISSING, "%s", refused[i]);
+		cr_assert(strstr(f.note, "not followed") != NULL, "%s: %s", refused[i], f.note);
+		dw_symfile_fini(&f);
+	}
+	cr_assert_eq(symserver_count(&w.srv, "/x/sigsegv.pdb"), 0);
 	world_fini(&w);
 }
 
