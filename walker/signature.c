@@ -22,6 +22,13 @@
 struct dw_signature_priv {
 	dw_signature pub;
 	dw_arena     arena;
+	// The frame add_frame saw last. A frame with the same module, name and
+	// kind gets the same decision (skipped, or collapsed into the previous
+	// entry), so it is dropped before any name work.
+	bool                last_valid;
+	const dw_md_module *last_module;
+	const char         *last_fn;
+	bool                last_public;
 };
 
 // Functions that are never the bug: allocators, exception dispatching and
@@ -183,7 +190,19 @@ add_frame(struct dw_signature_priv *p, const dw_frame *f, const char *fn, bool i
           const dw_signature_config *cfg, size_t want)
 {
 	dw_signature *s = &p->pub;
-	if (s->nframes >= want || skip_module(f->module, cfg))
+	if (s->nframes >= want)
+		return;
+	// Folklore: deep recursion. A stack overflow holds a thousand frames of
+	// one function; deciding each from scratch (system-module test, name
+	// normalization, formatting) made the signature cost as much as the walk
+	// on tests/corpus/x86/stack_overflow. Repeats are settled here instead.
+	bool same = p->last_valid && p->last_module == f->module && p->last_public == is_public &&
+	            (p->last_fn == fn || (p->last_fn != NULL && fn != NULL && strcmp(p->last_fn, fn) == 0));
+	p->last_valid  = true;
+	p->last_module = f->module;
+	p->last_fn     = fn;
+	p->last_public = is_public;
+	if (same || skip_module(f->module, cfg))
 		return;
 	char mod[256], name[DW_MAX_SIGNATURE_NAME + 1];
 	if (f->module != NULL)
@@ -285,6 +304,7 @@ dw_signature_make(dw_signature **out, const dw_walk *w, const dw_findings *fs,
 	if (s->nframes == 0 && st != NULL && !cfg->keep_system) {
 		dw_signature_config again = *cfg;
 		again.keep_system         = true;
+		p->last_valid             = false; // decisions change with the configuration
 		for (size_t i = 0; i < st->nframes && s->nframes < want; i++)
 			add_frame(p, &st->frames[i], st->frames[i].function, st->frames[i].is_public, &again,
 			          want);
