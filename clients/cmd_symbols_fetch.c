@@ -64,7 +64,7 @@ dwc_cmd_symbols_fetch(int argc, char **argv)
 		return FETCH_USAGE;
 	}
 
-	dw_file_type type = ends_with(name, ".pdb") ? DW_FILE_PDB
+	dw_file_type type = ends_with(name, ".pdb")   ? DW_FILE_PDB
 	                    : ends_with(name, ".sym") ? DW_FILE_SYM
 	                                              : DW_FILE_PE;
 	if (type_s != NULL) {
@@ -119,7 +119,8 @@ dwc_cmd_symbols_fetch(int argc, char **argv)
 		if (xdg != NULL && xdg[0] == '/')
 			snprintf(defdir, sizeof(defdir), "%s/dumpwalk/symbols", xdg);
 		else
-			snprintf(defdir, sizeof(defdir), "%s/.cache/dumpwalk/symbols", home ? home : ".");
+			snprintf(defdir, sizeof(defdir), "%s/.cache/dumpwalk/symbols",
+			         home ? home : ".");
 		cache_dir = defdir;
 	}
 	if (dw_symcache_open(&cache, cache_dir, NULL, &notes) != DW_OK) {

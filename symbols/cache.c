@@ -26,16 +26,14 @@ typedef struct sha256 {
 } sha256;
 
 static const uint32_t sha_k[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
-    0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
-    0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
-    0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
-    0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
-    0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
-    0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
-    0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-    0xc67178f2};
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
 
 static uint32_t
 ror(uint32_t x, unsigned n)
@@ -142,12 +140,12 @@ sha_file(char hex[65], uint64_t *size, int fd)
 // ---- The cache object ---------------------------------------------------
 
 struct dw_symcache_flight {
-	dw_symcache              *cache;
-	char                     *key;
-	int                       lock_fd;
-	bool                      done;
-	unsigned                  waiters;
-	pthread_cond_t            cv;
+	dw_symcache               *cache;
+	char                      *key;
+	int                        lock_fd;
+	bool                       done;
+	unsigned                   waiters;
+	pthread_cond_t             cv;
 	struct dw_symcache_flight *next;
 };
 
@@ -156,22 +154,22 @@ struct dw_symcache_flight {
 // modified file has another inode, size or mtime and is checked again.
 #define VERIFIED_SLOTS 1024
 typedef struct verified {
-	dev_t    dev;
-	ino_t    ino;
-	off_t    size;
-	int64_t  mtime_ns;
-	bool     used;
+	dev_t   dev;
+	ino_t   ino;
+	off_t   size;
+	int64_t mtime_ns;
+	bool    used;
 } verified;
 
 struct dw_symcache {
-	char             *dir;
-	dw_symcache_opts  opts;
-	pthread_mutex_t   mu;
-	uint64_t          usage;
+	char               *dir;
+	dw_symcache_opts    opts;
+	pthread_mutex_t     mu;
+	uint64_t            usage;
 	dw_symcache_flight *flights;
-	verified          ver[VERIFIED_SLOTS];
-	size_t            ver_next;
-	bool              evicting;
+	verified            ver[VERIFIED_SLOTS];
+	size_t              ver_next;
+	bool                evicting;
 };
 
 void
@@ -188,7 +186,7 @@ static char *
 join(const char *a, const char *b, const char *c)
 {
 	size_t la = strlen(a), lb = strlen(b), lc = c ? strlen(c) : 0;
-	char  *p  = malloc(la + 1 + lb + lc + 1);
+	char  *p = malloc(la + 1 + lb + lc + 1);
 	if (p == NULL)
 		return NULL;
 	memcpy(p, a, la);
@@ -285,8 +283,9 @@ walk_entries(dw_symcache *c, entry_fn fn, void *arg)
 				    !S_ISREG(st.st_mode))
 					continue;
 				bytes += (uint64_t)st.st_size;
-				int64_t m = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-				last      = m > last ? m : last;
+				int64_t m =
+				    (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+				last = m > last ? m : last;
 			}
 			closedir(d3);
 			fn(p2, bytes, last, arg);
@@ -324,7 +323,7 @@ dw_symcache_open(dw_symcache **out, const char *dir, const dw_symcache_opts *o, 
 	while (l > 1 && c->dir[l - 1] == '/')
 		c->dir[--l] = '\0';
 	char  *tmp = join(c->dir, ".tmp", NULL), *locks = join(c->dir, ".locks", NULL);
-	dw_err rv  = (tmp && locks) ? DW_OK : DW_ENOMEM;
+	dw_err rv = (tmp && locks) ? DW_OK : DW_ENOMEM;
 	if (rv == DW_OK && (mkdirs(tmp) != DW_OK || mkdirs(locks) != DW_OK))
 		rv = dw_fail(notes, DW_EIO, "symbol cache %s: cannot create it: %s", c->dir,
 		             strerror(errno));
@@ -336,7 +335,8 @@ dw_symcache_open(dw_symcache **out, const char *dir, const dw_symcache_opts *o, 
 			time_t         now = time(NULL);
 			while ((e = readdir(d)) != NULL) {
 				struct stat st;
-				if (e->d_name[0] != '.' && fstatat(dirfd(d), e->d_name, &st, 0) == 0 &&
+				if (e->d_name[0] != '.' &&
+				    fstatat(dirfd(d), e->d_name, &st, 0) == 0 &&
 				    now - st.st_mtime > 86400)
 					unlinkat(dirfd(d), e->d_name, 0);
 			}
@@ -445,7 +445,7 @@ dw_symcache_lookup(char **path, dw_symcache *c, const char *key, dw_notes *notes
 	*path = NULL;
 	if (!dw_symcache_key_check(key))
 		return DW_EINVAL;
-	char *p = join(c->dir, key, NULL), *s = join(c->dir, key, ".sha256");
+	char  *p = join(c->dir, key, NULL), *s = join(c->dir, key, ".sha256");
 	dw_err rv = DW_ENOMEM;
 	if (p == NULL || s == NULL)
 		goto out;
@@ -475,7 +475,8 @@ dw_symcache_lookup(char **path, dw_symcache *c, const char *key, dw_notes *notes
 		uint64_t size = 0;
 		if (sha_file(hex, &size, fd) != DW_OK || memcmp(hex, want, 64) != 0) {
 			close(fd);
-			dw_fail(notes, rv, "cache: %s fails its checksum; removed, will refetch", key);
+			dw_fail(notes, rv, "cache: %s fails its checksum; removed, will refetch",
+			        key);
 			drop_entry_file(c, p, s);
 			goto out;
 		}
@@ -574,7 +575,7 @@ dw_symcache_neg_put(dw_symcache *c, const char *key, dw_symcache_neg_kind kind, 
 	                                        : c->opts.ttl_timeout_s; // timeout, unavailable
 	if (ttl == 0)
 		return DW_OK;
-	char *p = join(c->dir, key, ".neg"), *d = p ? entry_dir_of(p) : NULL;
+	char  *p = join(c->dir, key, ".neg"), *d = p ? entry_dir_of(p) : NULL;
 	dw_err rv = DW_ENOMEM;
 	if (p != NULL && d != NULL && (rv = mkdirs(d)) == DW_OK) {
 		char buf[400];
@@ -730,19 +731,19 @@ dw_symcache_commit(char **path, dw_symcache_flight *fl, const char *tmp_path)
 	if (path != NULL)
 		*path = NULL;
 	dw_symcache *c = fl->cache;
-	char *p = join(c->dir, fl->key, NULL), *s = join(c->dir, fl->key, ".sha256");
-	char *n = join(c->dir, fl->key, ".neg"), *d = p ? entry_dir_of(p) : NULL;
-	dw_err rv = DW_ENOMEM;
+	char        *p = join(c->dir, fl->key, NULL), *s = join(c->dir, fl->key, ".sha256");
+	char        *n = join(c->dir, fl->key, ".neg"), *d = p ? entry_dir_of(p) : NULL;
+	dw_err       rv = DW_ENOMEM;
 	if (p == NULL || s == NULL || n == NULL || d == NULL)
 		goto out;
 	rv     = DW_EIO;
 	int fd = open(tmp_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		goto out;
-	char     hex[65];
-	uint64_t size = 0;
+	char        hex[65];
+	uint64_t    size = 0;
 	struct stat st;
-	dw_err   hr = sha_file(hex, &size, fd);
+	dw_err      hr = sha_file(hex, &size, fd);
 	fsync(fd);
 	int sr = fstat(fd, &st);
 	close(fd);
@@ -834,7 +835,7 @@ in_flight(dw_symcache *c, const char *entry)
 	for (dw_symcache_flight *f = c->flights; f != NULL && !hit; f = f->next) {
 		const char *slash = strrchr(f->key, '/');
 		size_t      kl    = (size_t)(slash - f->key);
-		hit = el == dl + 1 + kl && memcmp(entry + dl + 1, f->key, kl) == 0;
+		hit               = el == dl + 1 + kl && memcmp(entry + dl + 1, f->key, kl) == 0;
 	}
 	pthread_mutex_unlock(&c->mu);
 	return hit;
@@ -852,8 +853,9 @@ remove_entry(const char *dir)
 		struct stat st;
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
-		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode) &&
-		    unlinkat(dirfd(d), e->d_name, 0) == 0 && S_ISREG(st.st_mode))
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    !S_ISDIR(st.st_mode) && unlinkat(dirfd(d), e->d_name, 0) == 0 &&
+		    S_ISREG(st.st_mode))
 			freed += (uint64_t)st.st_size;
 	}
 	closedir(d);

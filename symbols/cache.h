@@ -36,11 +36,11 @@
 typedef struct dw_symcache dw_symcache;
 
 typedef struct dw_symcache_opts {
-	uint64_t quota_bytes;    // 0: unlimited
-	uint32_t ttl_missing_s;  // negative entry for "not found"; default 1 day
-	uint32_t ttl_corrupt_s;  // for "every copy found was corrupt"; default 1 day
-	uint32_t ttl_timeout_s;  // for "timed out" and "server unavailable"; default 5 minutes
-	uint32_t lock_wait_ms;   // wait for another process's download; default 10 min
+	uint64_t quota_bytes;   // 0: unlimited
+	uint32_t ttl_missing_s; // negative entry for "not found"; default 1 day
+	uint32_t ttl_corrupt_s; // for "every copy found was corrupt"; default 1 day
+	uint32_t ttl_timeout_s; // for "timed out" and "server unavailable"; default 5 minutes
+	uint32_t lock_wait_ms;  // wait for another process's download; default 10 min
 } dw_symcache_opts;
 
 // dw_symcache_opts_default fills o with the defaults above.
@@ -66,9 +66,9 @@ dw_err dw_symcache_lookup(char **path, dw_symcache *c, const char *key, dw_notes
 
 // A negative entry's reason.
 typedef enum dw_symcache_neg_kind {
-	DW_NEG_MISSING = 1,
-	DW_NEG_CORRUPT = 2,
-	DW_NEG_TIMEOUT = 3,
+	DW_NEG_MISSING     = 1,
+	DW_NEG_CORRUPT     = 2,
+	DW_NEG_TIMEOUT     = 3,
 	DW_NEG_UNAVAILABLE = 4, // server errors, refusals, redirect loops (the timeout TTL)
 } dw_symcache_neg_kind;
 

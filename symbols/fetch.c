@@ -51,8 +51,8 @@ dw_fetch_opts_default(dw_fetch_opts *o)
 dw_err
 dw_fetcher_new(dw_fetcher **out, const dw_fetch_opts *o)
 {
-	*out            = NULL;
-	dw_fetcher *f   = calloc(1, sizeof(*f));
+	*out          = NULL;
+	dw_fetcher *f = calloc(1, sizeof(*f));
 	if (f == NULL)
 		return DW_ENOMEM;
 	if (o != NULL)
@@ -204,11 +204,10 @@ write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-
 static void
 host_of(char *out, size_t cap, const char *url)
 {
-	out[0]  = '\0';
+	out[0]   = '\0';
 	CURLU *u = curl_url();
 	char  *h = NULL;
 	if (u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
@@ -232,15 +231,16 @@ xfer_start(dw_fetcher *f, xfer *x)
 		x->io_error = true;
 		return DW_EIO;
 	}
-	r->bytes    = 0;
-	x->too_big  = false;
-	x->io_error = false;
+	r->bytes     = 0;
+	x->too_big   = false;
+	x->io_error  = false;
 	x->errbuf[0] = '\0';
-	CURL *e     = curl_easy_init();
+	CURL *e      = curl_easy_init();
 	if (e == NULL)
 		return DW_ENOMEM;
 	x->easy = e;
-	long cto = (long)(r->connect_timeout_ms ? r->connect_timeout_ms : f->opts.connect_timeout_ms);
+	long cto =
+	    (long)(r->connect_timeout_ms ? r->connect_timeout_ms : f->opts.connect_timeout_ms);
 	long tto = (long)(r->timeout_ms ? r->timeout_ms : f->opts.timeout_ms);
 	bool ok  = true;
 	ok &= curl_easy_setopt(e, CURLOPT_URL, r->url) == CURLE_OK;
@@ -255,7 +255,8 @@ xfer_start(dw_fetcher *f, xfer *x)
 	ok &= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, tto) == CURLE_OK;
 	// A server trickling a 2 GiB PDB at 100 bytes/s would hold a worker for
 	// the whole total timeout; a stalled one is dropped sooner.
-	ok &= curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, (long)f->opts.low_speed_bytes) == CURLE_OK;
+	ok &=
+	    curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, (long)f->opts.low_speed_bytes) == CURLE_OK;
 	ok &= curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)f->opts.low_speed_s) == CURLE_OK;
 	ok &= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) == CURLE_OK; // threads
 	ok &= curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)x->max_bytes) == CURLE_OK;
@@ -309,7 +310,7 @@ xfer_finish(dw_fetcher *f, xfer *x, CURLcode cc)
 	uint64_t wait_ms = (uint64_t)f->opts.backoff_ms << (r->attempts > 0 ? r->attempts - 1 : 0);
 	if (cc == CURLE_OK) {
 		if (status >= 200 && status < 300) {
-			r->result = DW_OK;
+			r->result  = DW_OK;
 			r->note[0] = '\0';
 		} else if (status == 404 || status == 410) {
 			r->result = DW_ENOTFOUND;
@@ -321,12 +322,15 @@ xfer_finish(dw_fetcher *f, xfer *x, CURLcode cc)
 				if ((uint64_t)after > f->opts.max_retry_after_s) {
 					retry = false;
 					snprintf(r->note, sizeof(r->note),
-					         "HTTP %ld, Retry-After %lld s is longer than we wait (%u s)",
-					         status, (long long)after, f->opts.max_retry_after_s);
+					         "HTTP %ld, Retry-After %lld s is longer than we "
+					         "wait (%u s)",
+					         status, (long long)after,
+					         f->opts.max_retry_after_s);
 				} else {
 					wait_ms = (uint64_t)after * 1000u;
-					snprintf(r->note, sizeof(r->note), "HTTP %ld, Retry-After %lld s",
-					         status, (long long)after);
+					snprintf(r->note, sizeof(r->note),
+					         "HTTP %ld, Retry-After %lld s", status,
+					         (long long)after);
 				}
 			} else {
 				snprintf(r->note, sizeof(r->note), "HTTP %ld", status);
@@ -345,24 +349,19 @@ xfer_finish(dw_fetcher *f, xfer *x, CURLcode cc)
 		         (unsigned long long)x->max_bytes);
 	} else if (x->io_error) {
 		r->result = DW_EIO;
-		snprintf(r->note, sizeof(r->note), "cannot write the download: %s", strerror(errno));
+		snprintf(r->note, sizeof(r->note), "cannot write the download: %s",
+		         strerror(errno));
 	} else {
 		const char *why = x->errbuf[0] ? x->errbuf : curl_easy_strerror(cc);
 		switch (cc) {
-		case CURLE_OPERATION_TIMEDOUT:
-			r->result = DW_ETIMEDOUT;
-			break;
+		case CURLE_OPERATION_TIMEDOUT: r->result = DW_ETIMEDOUT; break;
 		case CURLE_TOO_MANY_REDIRECTS:
 		case CURLE_UNSUPPORTED_PROTOCOL:
 		case CURLE_BAD_CONTENT_ENCODING:
 		case CURLE_URL_MALFORMAT:
 		case CURLE_PEER_FAILED_VERIFICATION:
-		case CURLE_SSL_CACERT_BADFILE:
-			r->result = DW_EPROTO;
-			break;
-		case CURLE_OUT_OF_MEMORY:
-			r->result = DW_ENOMEM;
-			break;
+		case CURLE_SSL_CACERT_BADFILE: r->result = DW_EPROTO; break;
+		case CURLE_OUT_OF_MEMORY: r->result = DW_ENOMEM; break;
 		default: // connection refused, reset, truncated body (PARTIAL_FILE), ...
 			r->result = DW_ENET;
 			retry     = true;
@@ -387,10 +386,10 @@ dw_fetcher_run(dw_fetcher *f, dw_fetch_req *reqs, size_t n)
 		return DW_ENOMEM;
 	dw_err rv = DW_OK;
 	for (size_t i = 0; i < n; i++) {
-		xs[i].req          = &reqs[i];
-		xs[i].max_bytes    = reqs[i].max_bytes && reqs[i].max_bytes < f->opts.max_bytes
-		                         ? reqs[i].max_bytes
-		                         : f->opts.max_bytes;
+		xs[i].req           = &reqs[i];
+		xs[i].max_bytes     = reqs[i].max_bytes && reqs[i].max_bytes < f->opts.max_bytes
+		                          ? reqs[i].max_bytes
+		                          : f->opts.max_bytes;
 		reqs[i].result      = DW_ENET;
 		reqs[i].http_status = 0;
 		reqs[i].bytes       = 0;
@@ -426,11 +425,11 @@ dw_fetcher_run(dw_fetcher *f, dw_fetch_req *reqs, size_t n)
 			dw_err e    = xfer_start(f, x);
 			if (e != DW_OK) {
 				host_release(x->host);
-				x->has_slot = false;
-				x->done     = true;
+				x->has_slot    = false;
+				x->done        = true;
 				x->req->result = e;
-				snprintf(x->req->note, sizeof(x->req->note), "cannot start the request: %s",
-				         dw_strerror(e));
+				snprintf(x->req->note, sizeof(x->req->note),
+				         "cannot start the request: %s", dw_strerror(e));
 			}
 		}
 		if (pending == 0)
@@ -461,7 +460,9 @@ dw_fetcher_run(dw_fetcher *f, dw_fetch_req *reqs, size_t n)
 		int timeout = 1000;
 		now         = now_ms();
 		if (next_at != UINT64_MAX)
-			timeout = next_at <= now ? 0 : (next_at - now < 1000 ? (int)(next_at - now) : 1000);
+			timeout = next_at <= now
+			              ? 0
+			              : (next_at - now < 1000 ? (int)(next_at - now) : 1000);
 		bool idle = true; // no transfer in curl: only timers to wait for
 		for (size_t i = 0; i < n && idle; i++)
 			idle = xs[i].done || xs[i].easy == NULL;

@@ -55,8 +55,8 @@ void dw_fetcher_free(dw_fetcher *f);
 
 // One request. The caller fills the inputs; dw_fetcher_run fills the rest.
 typedef struct dw_fetch_req {
-	const char        *url;          // http:// or https://
-	const char *const *headers;      // "Name: value" lines, borrowed
+	const char        *url;     // http:// or https://
+	const char *const *headers; // "Name: value" lines, borrowed
 	size_t             nheaders;
 	uint32_t           connect_timeout_ms; // 0: the fetcher's
 	uint32_t           timeout_ms;         // 0: the fetcher's
@@ -64,7 +64,7 @@ typedef struct dw_fetch_req {
 	int                fd; // the body is written here from offset 0 (truncated on retry)
 
 	// Results.
-	dw_err   result;      // DW_OK for a 2xx body written whole; DW_ENOTFOUND for
+	dw_err result;        // DW_OK for a 2xx body written whole; DW_ENOTFOUND for
 	                      // 404/410; DW_ETIMEDOUT; DW_ENET (connection, 5xx, 429
 	                      // after retries); DW_EPROTO (other statuses, redirect
 	                      // loop, bad encoding); DW_ELIMIT (too big); DW_EIO (fd)

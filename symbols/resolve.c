@@ -116,15 +116,17 @@ verify_sym(const char *path, const char *id, dw_notes *notes)
 	close(fd);
 	if (n < 0)
 		return DW_EIO;
-	buf[n] = '\0';
+	buf[n]                    = '\0';
 	buf[strcspn(buf, "\r\n")] = '\0';
 	// MODULE <os> <arch> <id> <name>
 	char os[64], arch[64], fid[DW_MAX_SYMID + 2];
 	if (strncmp(buf, "MODULE ", 7) != 0 ||
 	    sscanf(buf, "MODULE %63s %63s %65s", os, arch, fid) != 3)
-		return dw_fail(notes, DW_ECORRUPT, "%s: not a Breakpad .sym file (no MODULE line)", path);
+		return dw_fail(notes, DW_ECORRUPT, "%s: not a Breakpad .sym file (no MODULE line)",
+		               path);
 	if (strcasecmp(fid, id) != 0)
-		return dw_fail(notes, DW_ECORRUPT, "%s: MODULE id %.64s, expected %s", path, fid, id);
+		return dw_fail(notes, DW_ECORRUPT, "%s: MODULE id %.64s, expected %s", path, fid,
+		               id);
 	return DW_OK;
 }
 
@@ -145,8 +147,8 @@ verify_pe(const char *path, const char *id, dw_notes *notes)
 		dw_pe_code_id(pe, cid);
 		if (strcasecmp(cid, id) != 0)
 			rv = dw_fail(notes, DW_ECORRUPT,
-			             "%s: image has TimeDateStamp+SizeOfImage %s, expected %s", path,
-			             cid, id);
+			             "%s: image has TimeDateStamp+SizeOfImage %s, expected %s",
+			             path, cid, id);
 	}
 	dw_pe_free(pe);
 	dw_mapfile_close(&m);
@@ -208,7 +210,8 @@ dw_cab_extract(const char *cab_path, const char *out_path, dw_notes *notes)
 	// DW_MAX_SYMFILE_BYTES; libmspack writes exactly that many bytes.
 	int e = d->extract(d, cab->files, out_path);
 	if (e != MSPACK_ERR_OK) {
-		rv = dw_fail(notes, e == MSPACK_ERR_OPEN || e == MSPACK_ERR_WRITE ? DW_EIO : DW_ECORRUPT,
+		rv = dw_fail(notes,
+		             e == MSPACK_ERR_OPEN || e == MSPACK_ERR_WRITE ? DW_EIO : DW_ECORRUPT,
 		             "CAB extraction failed (libmspack error %d)", e);
 		goto out;
 	}
@@ -374,7 +377,8 @@ try_http(want *w, const dw_source *s, const char *url, bool is_ptr, unsigned dep
 		unlink(tmp);
 		free(tmp);
 		if (rv != DW_ENOTFOUND)
-			dw_fail(w->notes, rv, "%s: %s", url, req.note[0] ? req.note : dw_strerror(rv));
+			dw_fail(w->notes, rv, "%s: %s", url,
+			        req.note[0] ? req.note : dw_strerror(rv));
 		return rv;
 	}
 	if (!is_ptr) {
@@ -489,8 +493,8 @@ search(want *w, const char *name, const char *file)
 		}
 		for (size_t k = 0; k < nc; k++) {
 			char rel[3 * (DW_MAX_SYMFILE_NAME + 1) + DW_MAX_SYMID + 8];
-			if (dw_source_relpath(rel, sizeof(rel), w->r->layouts[i], name, w->id, cands[k]) !=
-			    DW_OK)
+			if (dw_source_relpath(rel, sizeof(rel), w->r->layouts[i], name, w->id,
+			                      cands[k]) != DW_OK)
 				continue;
 			dw_err rv;
 			if (s->kind == DW_SOURCE_HTTP) {
@@ -557,7 +561,8 @@ dw_resolver_file(dw_symfile *out, dw_resolver *r, dw_fetcher *fetcher, dw_file_t
 	char   nm[DW_MAX_SYMFILE_NAME + 1], idb[DW_MAX_SYMID + 1], file[DW_MAX_SYMFILE_NAME + 1];
 	char   key[3 * (DW_MAX_SYMFILE_NAME + 1) + DW_MAX_SYMID + 8];
 	dw_err rv = DW_OK;
-	if (dw_symname_check(nm, name, &notes) != DW_OK || dw_symid_check(idb, id, &notes) != DW_OK) {
+	if (dw_symname_check(nm, name, &notes) != DW_OK ||
+	    dw_symid_check(idb, id, &notes) != DW_OK) {
 		fail_status(out, DW_SYMST_REFUSED, DW_EINVAL, &notes);
 		goto out;
 	}
@@ -590,7 +595,8 @@ dw_resolver_file(dw_symfile *out, dw_resolver *r, dw_fetcher *fetcher, dw_file_t
 		if (rv == DW_ENOMEM)
 			goto out;
 		dw_symcache_neg_kind kind;
-		if (dw_symcache_neg_get(&kind, out->note, sizeof(out->note), r->cache, key) == DW_OK) {
+		if (dw_symcache_neg_get(&kind, out->note, sizeof(out->note), r->cache, key) ==
+		    DW_OK) {
 			out->from_negative = true;
 			out->status        = kind == DW_NEG_MISSING   ? DW_SYMST_MISSING
 			                     : kind == DW_NEG_CORRUPT ? DW_SYMST_CORRUPT
@@ -609,7 +615,8 @@ dw_resolver_file(dw_symfile *out, dw_resolver *r, dw_fetcher *fetcher, dw_file_t
 		rv          = dw_symcache_begin(&fl, &leader, r->cache, key);
 		if (rv != DW_OK) {
 			dw_fail(&notes, rv, "waiting for another process's download of %s", key);
-			fail_status(out, rv == DW_ETIMEDOUT ? DW_SYMST_TIMEDOUT : DW_SYMST_ERROR, rv, &notes);
+			fail_status(out, rv == DW_ETIMEDOUT ? DW_SYMST_TIMEDOUT : DW_SYMST_ERROR,
+			            rv, &notes);
 			rv = rv == DW_ENOMEM ? rv : DW_OK;
 			goto out;
 		}
@@ -617,7 +624,8 @@ dw_resolver_file(dw_symfile *out, dw_resolver *r, dw_fetcher *fetcher, dw_file_t
 		// a leader looks once more, since another process may have finished
 		// while we waited for its lock.
 		if (round > 16 && !leader) {
-			dw_fail(&notes, DW_ETIMEDOUT, "gave up waiting for other downloads of %s", key);
+			dw_fail(&notes, DW_ETIMEDOUT, "gave up waiting for other downloads of %s",
+			        key);
 			fail_status(out, DW_SYMST_TIMEDOUT, DW_ETIMEDOUT, &notes);
 			rv = DW_OK;
 			goto out;
@@ -662,8 +670,7 @@ found(const dw_symfile *f)
 }
 
 static void
-note_file(dw_symmodule *m, const char *what, const char *name, const char *id,
-          const dw_symfile *f)
+note_file(dw_symmodule *m, const char *what, const char *name, const char *id, const dw_symfile *f)
 {
 	if (f->status == DW_SYMST_NOT_ASKED)
 		return;
@@ -692,7 +699,8 @@ identity_from_pe(dw_symmodule *m, const char *pe_path)
 			snprintf(m->debug_file, sizeof(m->debug_file), "%s", nm);
 			snprintf(m->debug_id, sizeof(m->debug_id), "%s", cv->debug_id);
 			m->identity_from_pe = true;
-			dw_remark(&m->notes, "PDB identity %s/%s taken from the image's debug directory",
+			dw_remark(&m->notes,
+			          "PDB identity %s/%s taken from the image's debug directory",
 			          m->debug_file, m->debug_id);
 		} else if (cv == NULL) {
 			dw_remark(&m->notes, "the image names no PDB (no CodeView record)");

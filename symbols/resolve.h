@@ -40,11 +40,11 @@ const char *dw_symstatus_name(dw_symstatus s);
 // One file's outcome.
 typedef struct dw_symfile {
 	dw_symstatus status;
-	dw_err       err;        // the dw_err behind a failure status, DW_OK when found
-	char        *path;       // verified local file when found (owned)
-	char        *where;      // source location it came from, or the cache dir (owned)
+	dw_err       err;           // the dw_err behind a failure status, DW_OK when found
+	char        *path;          // verified local file when found (owned)
+	char        *where;         // source location it came from, or the cache dir (owned)
 	bool         from_negative; // the status came from a negative cache entry
-	char         note[160];  // why, for the report, when not found
+	char         note[160];     // why, for the report, when not found
 } dw_symfile;
 
 // dw_symfile_fini frees path and where; the struct is zeroed after.
@@ -63,10 +63,10 @@ typedef struct dw_symmodule {
 	dw_symfile pdb, pe, sym;
 	// The PDB identity used: the request's, or read from the fetched PE's
 	// debug directory when the dump had no CodeView record ("" when unknown).
-	char       debug_file[DW_MAX_SYMFILE_NAME + 1];
-	char       debug_id[DW_MAX_SYMID + 1];
-	bool       identity_from_pe;
-	dw_notes   notes;
+	char     debug_file[DW_MAX_SYMFILE_NAME + 1];
+	char     debug_id[DW_MAX_SYMID + 1];
+	bool     identity_from_pe;
+	dw_notes notes;
 } dw_symmodule;
 
 // dw_symmodule_fini frees the three files and the notes.

@@ -181,16 +181,16 @@ dup_range(const char *s, size_t len)
 }
 
 static dw_err
-add_location(dw_sympath *p, const char *loc, size_t len, bool is_cache, bool flat,
-             dw_notes *notes)
+add_location(dw_sympath *p, const char *loc, size_t len, bool is_cache, bool flat, dw_notes *notes)
 {
 	dw_source s = {0};
 	if (has_prefix_ci(loc, len, "http://") || has_prefix_ci(loc, len, "https://")) {
 		s.kind = DW_SOURCE_HTTP;
 		if (is_cache)
-			return dw_fail(notes, DW_EINVAL,
-			               "symbol path: a downstream store must be a directory, not %.*s",
-			               (int)(len > 200 ? 200 : len), loc);
+			return dw_fail(
+			    notes, DW_EINVAL,
+			    "symbol path: a downstream store must be a directory, not %.*s",
+			    (int)(len > 200 ? 200 : len), loc);
 	} else {
 		// Any other "scheme://" is refused: libcurl is limited to http and
 		// https, and a file:// or ftp:// store is not something we serve.
@@ -231,10 +231,11 @@ parse_element(dw_sympath *p, const char *e, size_t len, dw_notes *notes)
 {
 	for (size_t i = 0; i < len; i++)
 		if ((unsigned char)e[i] < 0x20 || e[i] == 0x7f)
-			return dw_fail(notes, DW_EINVAL,
-			               "symbol path: element %zu bytes long has a control character; "
-			               "skipped",
-			               len);
+			return dw_fail(
+			    notes, DW_EINVAL,
+			    "symbol path: element %zu bytes long has a control character; "
+			    "skipped",
+			    len);
 	const char *star = memchr(e, '*', len);
 	if (star == NULL)
 		return add_location(p, e, len, false, true, notes);
@@ -276,7 +277,7 @@ parse_element(dw_sympath *p, const char *e, size_t len, dw_notes *notes)
 			last = rest + i + 1;
 	size_t llen = (size_t)(rest + rlen - last);
 	for (const char *f = rest; f < last;) {
-		const char *end = memchr(f, '*', (size_t)(last - f));
+		const char *end  = memchr(f, '*', (size_t)(last - f));
 		size_t      flen = (size_t)(end - f);
 		if (flen > 0) {
 			dw_err rv = note_cache(p, f, flen);
@@ -291,8 +292,9 @@ parse_element(dw_sympath *p, const char *e, size_t len, dw_notes *notes)
 		if (last == rest) // "srv*": Microsoft's public server
 			return add_location(p, DW_SOURCE_MICROSOFT_URL,
 			                    strlen(DW_SOURCE_MICROSOFT_URL), false, false, notes);
-		return dw_fail(notes, DW_EINVAL, "symbol path: srv* element ends with '*' and "
-		                                 "names no server");
+		return dw_fail(notes, DW_EINVAL,
+		               "symbol path: srv* element ends with '*' and "
+		               "names no server");
 	}
 	return add_location(p, last, llen, false, false, notes);
 }
@@ -316,7 +318,8 @@ dw_sympath_parse(dw_sympath *p, const char *text, dw_notes *notes)
 			b--;
 		if (b > a) {
 			if (++elements > DW_MAX_SYMPATH_ELEMENTS)
-				return dw_fail(notes, DW_ELIMIT, "symbol path has more than %d elements",
+				return dw_fail(notes, DW_ELIMIT,
+				               "symbol path has more than %d elements",
 				               DW_MAX_SYMPATH_ELEMENTS);
 			dw_err rv = parse_element(p, text + a, b - a, notes);
 			if (rv == DW_ENOMEM)
@@ -370,12 +373,14 @@ dw_symname_check(char *out, const char *name, dw_notes *notes)
 		unsigned char c = (unsigned char)base[i];
 		if (c < 0x20 || c == 0x7f)
 			return dw_fail(notes, DW_EINVAL,
-			               "file name refused: control character 0x%02x at byte %zu", c, i);
+			               "file name refused: control character 0x%02x at byte %zu", c,
+			               i);
 		if (strchr(":<>\"|?*", c) != NULL)
-			return dw_fail(notes, DW_EINVAL,
-			               "file name \"%.80s\" refused: '%c' is not allowed in a store "
-			               "path (drive letters, streams, wildcards)",
-			               base, c);
+			return dw_fail(
+			    notes, DW_EINVAL,
+			    "file name \"%.80s\" refused: '%c' is not allowed in a store "
+			    "path (drive letters, streams, wildcards)",
+			    base, c);
 	}
 	if (base[len - 1] == '.' || base[len - 1] == ' ')
 		return dw_fail(notes, DW_EINVAL,
@@ -435,8 +440,8 @@ dw_symname_breakpad(char *out, const char *name)
 }
 
 dw_err
-dw_source_relpath(char *out, size_t cap, dw_source_layout layout, const char *name,
-                  const char *id, const char *file)
+dw_source_relpath(char *out, size_t cap, dw_source_layout layout, const char *name, const char *id,
+                  const char *file)
 {
 	size_t o = 0;
 	if (layout == DW_LAYOUT_INDEX2) {
@@ -501,16 +506,16 @@ dw_fileptr_parse(const char **target, size_t *target_len, const char *text, size
 		return dw_fail(notes, DW_ECORRUPT, "file.ptr is %zu bytes, more than %d", len,
 		               DW_MAX_FILEPTR_BYTES);
 	// Cut trailing line ends and spaces; a pointer is one line.
-	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r' ||
-	                   text[len - 1] == ' ' || text[len - 1] == '\t'))
+	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r' || text[len - 1] == ' ' ||
+	                   text[len - 1] == '\t'))
 		len--;
 	if (len >= 4 && has_prefix_ci(text, len, "msg:")) {
 		size_t ml = len - 4;
 		for (size_t i = 0; i < ml; i++)
 			if ((unsigned char)text[4 + i] < 0x20)
 				ml = i;
-		return dw_fail(notes, DW_ENOTFOUND, "file.ptr says: %.*s", (int)(ml > 200 ? 200 : ml),
-		               text + 4);
+		return dw_fail(notes, DW_ENOTFOUND, "file.ptr says: %.*s",
+		               (int)(ml > 200 ? 200 : ml), text + 4);
 	}
 	if (len < 5 || !has_prefix_ci(text, len, "path:"))
 		return dw_fail(notes, DW_ECORRUPT, "file.ptr does not start with PATH: or MSG:");

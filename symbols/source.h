@@ -46,7 +46,7 @@ typedef enum dw_file_type {
 
 typedef struct dw_source {
 	dw_source_kind   kind;
-	char            *location;   // URL (no trailing '/') or directory; owned
+	char            *location; // URL (no trailing '/') or directory; owned
 	dw_source_layout layout;
 	unsigned         types;      // DW_FILE_* mask
 	bool             compressed; // also ask for name.pd_ / name.dl_

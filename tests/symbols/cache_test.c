@@ -42,8 +42,8 @@ Test(symbols_cache, keys_never_leave_the_directory)
 {
 	cr_assert(dw_symcache_key_check("crash.pdb/ABC1/crash.pdb"));
 	static const char *const bad[] = {
-	    "../x/y",  "a/../b", "a/b/..",  ".tmp/a/b", "a/.locks/b", "a/b",         "a/b/c/d",
-	    "/a/b/c",  "a//c",   "a/b/",    "a\\b/c/d", "C:/b/c",     "a/b/c\x01",  "",
+	    "../x/y", "a/../b", "a/b/..", ".tmp/a/b", "a/.locks/b", "a/b",       "a/b/c/d",
+	    "/a/b/c", "a//c",   "a/b/",   "a\\b/c/d", "C:/b/c",     "a/b/c\x01", "",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		cr_assert_not(dw_symcache_key_check(bad[i]), "accepted %s", bad[i]);
@@ -79,8 +79,8 @@ Test(symbols_cache, stores_in_symstore_layout_with_a_checksum)
 	cr_assert_not_null(f);
 	cr_assert_not_null(fgets(text, sizeof(text), f));
 	fclose(f);
-	cr_assert_str_eq(text,
-	                 "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad  x.pdb\n");
+	cr_assert_str_eq(
+	    text, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad  x.pdb\n");
 	char *p2 = NULL;
 	cr_assert_eq(dw_symcache_lookup(&p2, c, "x.pdb/AB12/x.pdb", NULL), DW_OK);
 	cr_assert_str_eq(p2, want);
@@ -149,7 +149,8 @@ Test(symbols_cache, negative_entries_persist_and_expire, .timeout = 20)
 	cr_assert_str_eq(note, "slow line");
 	struct timespec ts = {2, 100000000};
 	nanosleep(&ts, NULL);
-	cr_assert_eq(dw_symcache_neg_get(&k, note, sizeof(note), c, "a.pdb/01/a.pdb"), DW_ENOTFOUND);
+	cr_assert_eq(dw_symcache_neg_get(&k, note, sizeof(note), c, "a.pdb/01/a.pdb"),
+	             DW_ENOTFOUND);
 	cr_assert_eq(dw_symcache_neg_get(&k, note, sizeof(note), c, "b.pdb/01/b.pdb"), DW_OK);
 	// A successful download clears the negative entry.
 	free(put(c, "b.pdb/01/b.pdb", "z", 1));
@@ -196,7 +197,7 @@ Test(symbols_cache, one_leader_per_key_across_threads, .timeout = 20)
 	dw_symcache *c;
 	cr_assert_eq(dw_symcache_open(&c, dir, NULL, NULL), DW_OK);
 	atomic_int leaders = 0, inside = 0, overlap = 0;
-	flight_arg a       = {c, &leaders, &inside, &overlap};
+	flight_arg a = {c, &leaders, &inside, &overlap};
 	pthread_t  t[24];
 	for (int i = 0; i < 24; i++)
 		pthread_create(&t[i], NULL, flight_thread, &a);
@@ -220,7 +221,7 @@ Test(symbols_cache, other_process_holding_the_lock_times_out, .timeout = 20)
 	o.lock_wait_ms = 300;
 	dw_symcache *c;
 	cr_assert_eq(dw_symcache_open(&c, dir, &o, NULL), DW_OK);
-	int   pipefd[2];
+	int pipefd[2];
 	cr_assert_eq(pipe(pipefd), 0);
 	pid_t pid = fork();
 	if (pid == 0) {

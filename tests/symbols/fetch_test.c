@@ -19,12 +19,12 @@
 #include "symbols/resolve.h"
 #include "tests/symbols/symserver.h"
 
-#define CRASH_PDB_ID  "3249D99D0C4049318610F4E4FB0B69361"
-#define CRASH_EXE_ID  "5AB380779000"
-#define BASIC32_ID    "34060D222DBB44E5AA72243CE8326C2F2"
-#define SIGSEGV_ID    "7DD47A9FC2E8499AA78EC14AE2C965A21"
-#define CWE_EXE_ID    "5C9E09599000"
-#define CWE_PDB_ID    "F535C5FB2AE84BB8AA206C30BE566C5A1"
+#define CRASH_PDB_ID "3249D99D0C4049318610F4E4FB0B69361"
+#define CRASH_EXE_ID "5AB380779000"
+#define BASIC32_ID "34060D222DBB44E5AA72243CE8326C2F2"
+#define SIGSEGV_ID "7DD47A9FC2E8499AA78EC14AE2C965A21"
+#define CWE_EXE_ID "5C9E09599000"
+#define CWE_PDB_ID "F535C5FB2AE84BB8AA206C30BE566C5A1"
 
 // One test's world: a server, a cache, a symbol path, a resolver, a fetcher.
 typedef struct world {
@@ -95,8 +95,8 @@ static void
 setup_curl(void)
 {
 	// Loopback only: a proxy from the environment must not see these.
-	static const char *const proxies[] = {"http_proxy", "HTTP_PROXY", "https_proxy",
-	                                      "HTTPS_PROXY", "all_proxy", "ALL_PROXY"};
+	static const char *const proxies[] = {"http_proxy",  "HTTP_PROXY", "https_proxy",
+	                                      "HTTPS_PROXY", "all_proxy",  "ALL_PROXY"};
 	for (size_t i = 0; i < sizeof(proxies) / sizeof(proxies[0]); i++)
 		unsetenv(proxies[i]);
 	cr_assert_eq(dw_fetch_global_init(), DW_OK);
@@ -135,8 +135,9 @@ Test(symbols_fetch, pdb_downloaded_once_then_cached)
 	world w;
 	world_init(&w, "", 0);
 	dw_symfile f;
-	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "C:\\src\\crash.pdb", CRASH_PDB_ID),
-	             DW_OK);
+	cr_assert_eq(
+	    dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "C:\\src\\crash.pdb", CRASH_PDB_ID),
+	    DW_OK);
 	cr_assert_eq(f.status, DW_SYMST_DOWNLOADED, "%s: %s", dw_symstatus_name(f.status), f.note);
 	cr_assert_str_eq(f.where, w.srv.base);
 	char want[512];
@@ -144,7 +145,8 @@ Test(symbols_fetch, pdb_downloaded_once_then_cached)
 	cr_assert_str_eq(f.path, want);
 	cr_assert_str_eq(pdb_id_of(f.path), CRASH_PDB_ID);
 	dw_symfile_fini(&f);
-	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID), DW_OK);
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID),
+	             DW_OK);
 	cr_assert_eq(f.status, DW_SYMST_CACHED);
 	dw_symfile_fini(&f);
 	cr_assert_eq(symserver_count(&w.srv, "/crash.pdb/"), 1);
@@ -156,10 +158,12 @@ Test(symbols_fetch, pe_by_code_id_and_breakpad_sym)
 	world w;
 	world_init(&w, "", 0);
 	dw_symfile f;
-	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PE, "crash.exe", CRASH_EXE_ID), DW_OK);
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PE, "crash.exe", CRASH_EXE_ID),
+	             DW_OK);
 	cr_assert_eq(f.status, DW_SYMST_DOWNLOADED, "%s", f.note);
 	dw_symfile_fini(&f);
-	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_SYM, "crash.pdb", CRASH_PDB_ID), DW_OK);
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_SYM, "crash.pdb", CRASH_PDB_ID),
+	             DW_OK);
 	cr_assert_eq(f.status, DW_SYMST_DOWNLOADED, "%s", f.note);
 	cr_assert(strstr(f.path, "/crash.pdb/" CRASH_PDB_ID "/crash.sym") != NULL);
 	dw_symfile_fini(&f);
@@ -176,7 +180,8 @@ Test(symbols_fetch, compressed_pd_is_fetched_and_decompressed)
 	world w;
 	world_init(&w, "", 0);
 	dw_symfile f;
-	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "basic32.pdb", BASIC32_ID), DW_OK);
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "basic32.pdb", BASIC32_ID),
+	             DW_OK);
 	cr_assert_eq(f.status, DW_SYMST_DOWNLOADED, "%s: %s", dw_symstatus_name(f.status), f.note);
 	// Stored decompressed under its real name; its GUID+age is the folder's.
 	cr_assert(strstr(f.path, "/basic32.pdb/" BASIC32_ID "/basic32.pdb") != NULL);
@@ -196,10 +201,16 @@ Test(symbols_fetch, file_ptr_redirect_is_followed)
 	// sigsegv.pdb is served only through a pointer to another place.
 	snprintf(p, sizeof(p), "%s/elsewhere/blobs/sigsegv.pdb", w.srv.extra);
 	char src[1100];
-	snprintf(src, sizeof(src), "%s/symbols/sigsegv.pdb/%s/sigsegv.pdb", corpus_dir(), SIGSEGV_ID);
+	snprintf(src, sizeof(src), "%s/symbols/sigsegv.pdb/%s/sigsegv.pdb", corpus_dir(),
+	         SIGSEGV_ID);
 	copy_file(src, p);
 	snprintf(p, sizeof(p), "%s/ptr.pdb/%s/file.ptr", w.srv.extra, SIGSEGV_ID);
 	int n = snprintf(text, sizeof(text), "PATH:%s/elsewhere/blobs/sigsegv.pdb\r\n", w.srv.base);
+	write_file(p, text, (size_t)n);
+	// A pointer to a compressed file on the same server.
+	snprintf(p, sizeof(p), "%s/ptrcab.pdb/%s/file.ptr", w.srv.extra, BASIC32_ID);
+	n = snprintf(text, sizeof(text), "PATH:%s/basic32.pdb/%s/basic32.pd_", w.srv.base,
+	             BASIC32_ID);
 	write_file(p, text, (size_t)n);
 	// A MSG: pointer means "withdrawn": missing, with the message.
 	snprintf(p, sizeof(p), "%s/gone.pdb/%s/file.ptr", w.srv.extra, SIGSEGV_ID);
@@ -227,6 +238,12 @@ Test(symbols_fetch, file_ptr_redirect_is_followed)
 	cr_assert_eq(f.status, DW_SYMST_MISSING);
 	cr_assert(strstr(f.note, "withdrawn") != NULL, "%s", f.note);
 	dw_symfile_fini(&f);
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "ptrcab.pdb", BASIC32_ID),
+	             DW_OK);
+	cr_assert_eq(f.status, DW_SYMST_DOWNLOADED, "%s: %s", dw_symstatus_name(f.status), f.note);
+	cr_assert_str_eq(pdb_id_of(f.path), BASIC32_ID);
+	dw_symfile_fini(&f);
+
 	static const char *const refused[] = {"local.pdb", "other.pdb", "userinfo.pdb"};
 	for (size_t i = 0; i < 3; i++) {
 		cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, refused[i], SIGSEGV_ID),
@@ -273,20 +290,23 @@ Test(symbols_fetch, not_found_is_remembered_until_it_expires, .timeout = 30)
 	world w;
 	world_init(&w, "/fault/404", 1);
 	dw_symfile f;
-	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID), DW_OK);
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID),
+	             DW_OK);
 	cr_assert_eq(f.status, DW_SYMST_MISSING);
 	cr_assert_not(f.from_negative);
 	dw_symfile_fini(&f);
 	size_t first = symserver_total(&w.srv);
 	cr_assert_eq(first, 3); // crash.pdb, crash.pd_, file.ptr
-	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID), DW_OK);
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID),
+	             DW_OK);
 	cr_assert_eq(f.status, DW_SYMST_MISSING);
 	cr_assert(f.from_negative);
 	dw_symfile_fini(&f);
 	cr_assert_eq(symserver_total(&w.srv), first, "a negative entry must not ask again");
 	struct timespec ts = {2, 200000000};
 	nanosleep(&ts, NULL);
-	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID), DW_OK);
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID),
+	             DW_OK);
 	cr_assert_eq(f.status, DW_SYMST_MISSING);
 	cr_assert_not(f.from_negative, "the entry should have expired");
 	dw_symfile_fini(&f);
@@ -299,7 +319,8 @@ Test(symbols_fetch, server_error_is_retried_then_reported)
 	world w;
 	world_init(&w, "/fault/500", 0);
 	dw_symfile f;
-	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID), DW_OK);
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID),
+	             DW_OK);
 	cr_assert_eq(f.status, DW_SYMST_UNAVAILABLE, "%s", dw_symstatus_name(f.status));
 	cr_assert(strstr(f.note, "HTTP 500") != NULL, "%s", f.note);
 	dw_symfile_fini(&f);
@@ -314,7 +335,8 @@ Test(symbols_fetch, flaky_server_succeeds_on_retry)
 	world w;
 	world_init(&w, "/fault/flaky/2", 0);
 	dw_symfile f;
-	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID), DW_OK);
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID),
+	             DW_OK);
 	cr_assert_eq(f.status, DW_SYMST_DOWNLOADED, "%s", f.note);
 	dw_symfile_fini(&f);
 	cr_assert_eq(symserver_count(&w.srv, " 500"), 2);
@@ -336,7 +358,8 @@ Test(symbols_fetch, retry_after_is_honoured)
 	world_init(&w, "/fault/429/1", 0);
 	dw_symfile f;
 	double     t0 = now_s();
-	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID), DW_OK);
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID),
+	             DW_OK);
 	double dt = now_s() - t0;
 	cr_assert_eq(f.status, DW_SYMST_DOWNLOADED, "%s", f.note);
 	cr_assert_geq(dt, 0.9, "waited only %.2f s", dt);
@@ -351,7 +374,8 @@ Test(symbols_fetch, retry_after_too_long_gives_up_at_once)
 	world_init(&w, "/fault/busy/3600", 0);
 	dw_symfile f;
 	double     t0 = now_s();
-	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID), DW_OK);
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID),
+	             DW_OK);
 	cr_assert_lt(now_s() - t0, 3.0);
 	cr_assert_eq(f.status, DW_SYMST_UNAVAILABLE);
 	cr_assert(strstr(f.note, "Retry-After") != NULL, "%s", f.note);
@@ -367,14 +391,16 @@ Test(symbols_fetch, slow_server_times_out_and_is_remembered_briefly)
 	w.path.items[1].timeout_ms = 500;
 	dw_symfile f;
 	double     t0 = now_s();
-	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID), DW_OK);
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID),
+	             DW_OK);
 	cr_assert_lt(now_s() - t0, 3.0);
 	cr_assert_eq(f.status, DW_SYMST_TIMEDOUT, "%s", dw_symstatus_name(f.status));
 	dw_symfile_fini(&f);
 	cr_assert_eq(symserver_total(&w.srv), 1); // timeouts are not retried
 	dw_symcache_neg_kind k;
-	cr_assert_eq(dw_symcache_neg_get(&k, NULL, 0, w.cache, "crash.pdb/" CRASH_PDB_ID "/crash.pdb"),
-	             DW_OK);
+	cr_assert_eq(
+	    dw_symcache_neg_get(&k, NULL, 0, w.cache, "crash.pdb/" CRASH_PDB_ID "/crash.pdb"),
+	    DW_OK);
 	cr_assert_eq(k, DW_NEG_TIMEOUT);
 	cr_assert_not(tree_has_file(w.cache_dir, "/crash.pdb"));
 	world_fini(&w);
@@ -385,7 +411,8 @@ Test(symbols_fetch, truncated_body_never_lands_in_the_cache)
 	world w;
 	world_init(&w, "/fault/truncate", 0);
 	dw_symfile f;
-	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID), DW_OK);
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID),
+	             DW_OK);
 	cr_assert_neq(f.status, DW_SYMST_DOWNLOADED);
 	cr_assert_eq(f.status, DW_SYMST_UNAVAILABLE, "%s: %s", dw_symstatus_name(f.status), f.note);
 	dw_symfile_fini(&f);
@@ -401,10 +428,12 @@ Test(symbols_fetch, garbage_or_wrong_file_is_corrupt_not_cached)
 	world w;
 	world_init(&w, "/fault/garbage", 0);
 	dw_symfile f;
-	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID), DW_OK);
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID),
+	             DW_OK);
 	cr_assert_eq(f.status, DW_SYMST_CORRUPT, "%s", dw_symstatus_name(f.status));
 	dw_symfile_fini(&f);
-	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PE, "crash.exe", CRASH_EXE_ID), DW_OK);
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PE, "crash.exe", CRASH_EXE_ID),
+	             DW_OK);
 	cr_assert_eq(f.status, DW_SYMST_CORRUPT);
 	dw_symfile_fini(&f);
 	cr_assert_not(tree_has_file(w.cache_dir, "/crash.pdb"));
@@ -414,10 +443,12 @@ Test(symbols_fetch, garbage_or_wrong_file_is_corrupt_not_cached)
 	// A real PDB of another build under the asked-for name: GUID mismatch.
 	world_init(&w, "", 0);
 	char dst[600], src[1100];
-	snprintf(src, sizeof(src), "%s/symbols/sigsegv.pdb/%s/sigsegv.pdb", corpus_dir(), SIGSEGV_ID);
+	snprintf(src, sizeof(src), "%s/symbols/sigsegv.pdb/%s/sigsegv.pdb", corpus_dir(),
+	         SIGSEGV_ID);
 	snprintf(dst, sizeof(dst), "%s/crash.pdb/%s/crash.pdb", w.srv.extra, CRASH_PDB_ID);
 	copy_file(src, dst);
-	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID), DW_OK);
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID),
+	             DW_OK);
 	cr_assert_eq(f.status, DW_SYMST_CORRUPT);
 	cr_assert(strstr(f.note, SIGSEGV_ID) != NULL, "%s", f.note);
 	dw_symfile_fini(&f);
@@ -430,13 +461,15 @@ Test(symbols_fetch, redirects_followed_loops_cut)
 	world w;
 	world_init(&w, "/fault/redirect", 0);
 	dw_symfile f;
-	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID), DW_OK);
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID),
+	             DW_OK);
 	cr_assert_eq(f.status, DW_SYMST_DOWNLOADED, "%s", f.note);
 	dw_symfile_fini(&f);
 	world_fini(&w);
 
 	world_init(&w, "/fault/loop", 0);
-	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID), DW_OK);
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID),
+	             DW_OK);
 	cr_assert_eq(f.status, DW_SYMST_UNAVAILABLE);
 	cr_assert(strstr(f.note, "edirect") != NULL, "%s", f.note);
 	dw_symfile_fini(&f);
@@ -449,19 +482,22 @@ Test(symbols_fetch, gzip_encoding_and_bearer_auth)
 	world w;
 	world_init(&w, "/fault/gzip", 0);
 	dw_symfile f;
-	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID), DW_OK);
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID),
+	             DW_OK);
 	cr_assert_eq(f.status, DW_SYMST_DOWNLOADED, "%s", f.note);
 	dw_symfile_fini(&f);
 	world_fini(&w);
 
 	world_init(&w, "/fault/auth/s3cret", 0);
-	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PE, "crash.exe", CRASH_EXE_ID), DW_OK);
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PE, "crash.exe", CRASH_EXE_ID),
+	             DW_OK);
 	cr_assert_eq(f.status, DW_SYMST_UNAVAILABLE);
 	cr_assert(strstr(f.note, "401") != NULL, "%s", f.note);
 	dw_symfile_fini(&f);
 	cr_assert_eq(dw_source_set_bearer(&w.path.items[1], "s3cret"), DW_OK);
 	cr_assert_eq(dw_symcache_evict(NULL, w.cache, 0), DW_OK); // drop the negative entry
-	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PE, "crash.exe", CRASH_EXE_ID), DW_OK);
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PE, "crash.exe", CRASH_EXE_ID),
+	             DW_OK);
 	cr_assert_eq(f.status, DW_SYMST_DOWNLOADED, "%s", f.note);
 	dw_symfile_fini(&f);
 	world_fini(&w);
@@ -477,7 +513,8 @@ Test(symbols_fetch, size_cap_refuses_big_files)
 	o.max_bytes = 4096;
 	cr_assert_eq(dw_fetcher_new(&w.f, &o), DW_OK);
 	dw_symfile f;
-	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID), DW_OK);
+	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID),
+	             DW_OK);
 	cr_assert_eq(f.status, DW_SYMST_CORRUPT);
 	cr_assert(strstr(f.note, "larger than") != NULL, "%s", f.note);
 	dw_symfile_fini(&f);
@@ -489,8 +526,8 @@ Test(symbols_fetch, hostile_names_are_refused_without_a_request)
 {
 	world w;
 	world_init(&w, "", 0);
-	static const char *const names[] = {"..", "a/..", "C:evil.pdb", "con.pdb", "x\x01y.pdb",
-	                                    "crash.pdb:ads", "star*.pdb", "dir\\"};
+	static const char *const names[] = {"..",         "a/..",          "C:evil.pdb", "con.pdb",
+	                                    "x\x01y.pdb", "crash.pdb:ads", "star*.pdb",  "dir\\"};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		dw_symfile f;
 		cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, names[i], CRASH_PDB_ID),
@@ -502,7 +539,8 @@ Test(symbols_fetch, hostile_names_are_refused_without_a_request)
 	static const char *const ids[] = {"../../etc", "AB/CD", "", "ZZZ"};
 	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
 		dw_symfile f;
-		cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", ids[i]), DW_OK);
+		cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", ids[i]),
+		             DW_OK);
 		cr_assert_eq(f.status, DW_SYMST_REFUSED, "id %s not refused", ids[i]);
 		dw_symfile_fini(&f);
 	}
@@ -515,9 +553,9 @@ Test(symbols_fetch, hostile_names_are_refused_without_a_request)
 	dw_symfile_fini(&f);
 	cr_assert_eq(symserver_total(&w.srv), 0);
 	// A traversal path is reduced to its base name and stays in the cache.
-	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "..\\..\\..\\crash.pdb",
-	                              CRASH_PDB_ID),
-	             DW_OK);
+	cr_assert_eq(
+	    dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "..\\..\\..\\crash.pdb", CRASH_PDB_ID),
+	    DW_OK);
 	cr_assert_eq(f.status, DW_SYMST_DOWNLOADED);
 	cr_assert_eq(strncmp(f.path, w.cache_dir, strlen(w.cache_dir)), 0);
 	cr_assert(strstr(f.path, "..") == NULL);
@@ -530,16 +568,16 @@ Test(symbols_fetch, hostile_names_are_refused_without_a_request)
 #define NTHREADS 24
 
 typedef struct racer {
-	world     *w;
-	dw_symfile f;
+	world             *w;
+	dw_symfile         f;
 	pthread_barrier_t *go;
 } racer;
 
 static void *
 race(void *p)
 {
-	racer      *r = p;
-	dw_fetcher *f;
+	racer        *r = p;
+	dw_fetcher   *f;
 	dw_fetch_opts o;
 	world_fetch_opts(&o);
 	cr_assert_eq(dw_fetcher_new(&f, &o), DW_OK); // per-worker handle
@@ -566,7 +604,8 @@ Test(symbols_fetch, concurrent_requests_make_one_download)
 	size_t downloaded = 0;
 	for (int i = 0; i < NTHREADS; i++) {
 		pthread_join(t[i], NULL);
-		cr_assert(is_found(&rs[i].f), "thread %d: %s", i, dw_symstatus_name(rs[i].f.status));
+		cr_assert(is_found(&rs[i].f), "thread %d: %s", i,
+		          dw_symstatus_name(rs[i].f.status));
 		downloaded += rs[i].f.status == DW_SYMST_DOWNLOADED;
 		dw_symfile_fini(&rs[i].f);
 	}
@@ -592,11 +631,16 @@ Test(symbols_fetch, local_directories_symstore_index2_flat_and_compressed)
 	snprintf(dst, sizeof(dst), "%s/i2/index2.txt", store);
 	write_file(dst, "", 0);
 	// plain store with a compressed PDB.
-	snprintf(src, sizeof(src), "%s/symbols/basic32.pdb/%s/basic32.pd_", corpus_dir(), BASIC32_ID);
+	snprintf(src, sizeof(src), "%s/symbols/basic32.pdb/%s/basic32.pd_", corpus_dir(),
+	         BASIC32_ID);
 	snprintf(dst, sizeof(dst), "%s/st/basic32.pdb/%s/basic32.pd_", store, BASIC32_ID);
 	copy_file(src, dst);
+	// a store whose compressed file is a broken cabinet.
+	snprintf(dst, sizeof(dst), "%s/st/crash.pdb/%s/crash.pd_", store, CRASH_PDB_ID);
+	write_file(dst, "MSCF\0\0\0\0garbage that is no cabinet", 38);
 	// flat directory with an image.
-	snprintf(src, sizeof(src), "%s/binaries/crash.exe/%s/crash.exe", corpus_dir(), CRASH_EXE_ID);
+	snprintf(src, sizeof(src), "%s/binaries/crash.exe/%s/crash.exe", corpus_dir(),
+	         CRASH_EXE_ID);
 	snprintf(dst, sizeof(dst), "%s/flat/crash.exe", store);
 	copy_file(src, dst);
 
@@ -616,11 +660,28 @@ Test(symbols_fetch, local_directories_symstore_index2_flat_and_compressed)
 	dw_symfile_fini(&f);
 	cr_assert_eq(dw_resolver_file(&f, r, NULL, DW_FILE_PDB, "basic32.pdb", BASIC32_ID), DW_OK);
 	cr_assert_eq(f.status, DW_SYMST_LOCAL, "%s", f.note);
-	cr_assert_eq(strncmp(f.path, cache_dir, strlen(cache_dir)), 0); // decompressed into the cache
+	cr_assert_eq(strncmp(f.path, cache_dir, strlen(cache_dir)),
+	             0); // decompressed into the cache
 	cr_assert_str_eq(pdb_id_of(f.path), BASIC32_ID);
 	dw_symfile_fini(&f);
 	cr_assert_eq(dw_resolver_file(&f, r, NULL, DW_FILE_PE, "crash.exe", CRASH_EXE_ID), DW_OK);
 	cr_assert_eq(f.status, DW_SYMST_LOCAL, "%s", f.note);
+	dw_symfile_fini(&f);
+	// The index2 store has crash.pdb; a broken cabinet elsewhere is corrupt.
+	cr_assert_eq(dw_resolver_file(&f, r, NULL, DW_FILE_PDB, "crash.pdb",
+	                              "3249D99D0C4049318610F4E4FB0B69362"),
+	             DW_OK);
+	cr_assert_eq(f.status, DW_SYMST_MISSING, "%s", dw_symstatus_name(f.status));
+	dw_symfile_fini(&f);
+	snprintf(dst, sizeof(dst), "%s/st/crash.pdb/%s/crash.pd_", store,
+	         "3249D99D0C4049318610F4E4FB0B69362");
+	write_file(dst, "MSCF\0\0\0\0garbage that is no cabinet", 38);
+	cr_assert_eq(dw_symcache_evict(NULL, c, 0), DW_OK); // forget the negative entry
+	cr_assert_eq(dw_resolver_file(&f, r, NULL, DW_FILE_PDB, "crash.pdb",
+	                              "3249D99D0C4049318610F4E4FB0B69362"),
+	             DW_OK);
+	cr_assert_eq(f.status, DW_SYMST_CORRUPT, "%s", dw_symstatus_name(f.status));
+	cr_assert(strstr(f.note, "CAB") != NULL, "%s", f.note);
 	dw_symfile_fini(&f);
 	// A flat file of the same name but another build is not taken.
 	cr_assert_eq(dw_resolver_file(&f, r, NULL, DW_FILE_PE, "crash.exe", "5AB380778000"), DW_OK);
@@ -661,7 +722,7 @@ Test(symbols_fetch, batch_runs_concurrently_within_the_per_host_limit)
 	}
 	double t0 = now_s();
 	cr_assert_eq(dw_fetcher_run(f, reqs, N), DW_OK);
-	double dt = now_s() - t0;
+	double      dt = now_s() - t0;
 	struct stat st;
 	char        src[1100];
 	snprintf(src, sizeof(src), "%s/symbols/crash.pdb/%s/crash.pdb", corpus_dir(), CRASH_PDB_ID);
@@ -694,13 +755,14 @@ Test(symbols_fetch, concurrent_processes_make_one_download)
 		if (kids[i] == 0) {
 			// Each process has its own cache object and fetcher: only the
 			// lock file under .locks/ is shared.
-			dw_symcache *c;
-			dw_resolver *r;
-			dw_fetcher  *f;
+			dw_symcache  *c;
+			dw_resolver  *r;
+			dw_fetcher   *f;
 			dw_fetch_opts o;
 			world_fetch_opts(&o);
 			if (dw_symcache_open(&c, w.cache_dir, NULL, NULL) != DW_OK ||
-			    dw_resolver_new(&r, &w.path, c) != DW_OK || dw_fetcher_new(&f, &o) != DW_OK)
+			    dw_resolver_new(&r, &w.path, c) != DW_OK ||
+			    dw_fetcher_new(&f, &o) != DW_OK)
 				_exit(3);
 			dw_symfile sf;
 			dw_resolver_file(&sf, r, f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID);

@@ -52,7 +52,8 @@ Test(symbols_source, symsrv_dll_and_several_downstream_stores)
 {
 	dw_sympath p;
 	dw_sympath_init(&p);
-	cr_assert_eq(dw_sympath_parse(&p, "symsrv*symsrv.dll*/c1*/c2*https://s.example", NULL), DW_OK);
+	cr_assert_eq(dw_sympath_parse(&p, "symsrv*symsrv.dll*/c1*/c2*https://s.example", NULL),
+	             DW_OK);
 	cr_assert_eq(p.count, 3);
 	cr_assert_str_eq(p.items[0].location, "/c1");
 	cr_assert_str_eq(p.items[1].location, "/c2");
@@ -135,14 +136,18 @@ Test(symbols_source, names_from_dumps_are_checked)
 	cr_assert_eq(dw_symname_check(out, "name with space.pdb", NULL), DW_OK);
 
 	static const char *const bad[] = {
-	    "", "..", "a/..", "x\\..", ".", "dir/", "C:crash.pdb", "crash.pdb:stream",
-	    "con", "CON.pdb", "nul.dll", "Com1.pdb", "lpt9", "aux.x.y", "crash.pdb.", "crash ",
-	    "a\x01.pdb", "a\x7f", "we*rd.pdb", "q?.pdb", "p|q", "<x>", "tab\there",
+	    "",          "..",      "a/..",        "x\\..",
+	    ".",         "dir/",    "C:crash.pdb", "crash.pdb:stream",
+	    "con",       "CON.pdb", "nul.dll",     "Com1.pdb",
+	    "lpt9",      "aux.x.y", "crash.pdb.",  "crash ",
+	    "a\x01.pdb", "a\x7f",   "we*rd.pdb",   "q?.pdb",
+	    "p|q",       "<x>",     "tab\there",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		dw_notes n;
 		dw_notes_init(&n);
-		cr_assert_eq(dw_symname_check(out, bad[i], &n), DW_EINVAL, "accepted \"%s\"", bad[i]);
+		cr_assert_eq(dw_symname_check(out, bad[i], &n), DW_EINVAL, "accepted \"%s\"",
+		             bad[i]);
 		cr_assert_eq(n.count, 1, "no note for \"%s\"", bad[i]);
 		cr_assert_str_eq(out, "");
 		dw_notes_fini(&n);
@@ -195,9 +200,9 @@ Test(symbols_source, derived_names_paths_and_urls)
 	                               "crash.pd_"),
 	             DW_OK);
 	cr_assert_str_eq(rel, "crash.pdb/AB1/crash.pd_");
-	cr_assert_eq(dw_source_relpath(rel, sizeof(rel), DW_LAYOUT_INDEX2, "crash.pdb", "AB1",
-	                               "file.ptr"),
-	             DW_OK);
+	cr_assert_eq(
+	    dw_source_relpath(rel, sizeof(rel), DW_LAYOUT_INDEX2, "crash.pdb", "AB1", "file.ptr"),
+	    DW_OK);
 	cr_assert_str_eq(rel, "cr/crash.pdb/AB1/file.ptr");
 	cr_assert_eq(dw_source_relpath(rel, 10, DW_LAYOUT_SYMSTORE, "crash.pdb", "AB1", "x"),
 	             DW_ELIMIT);

@@ -11,7 +11,7 @@
 typedef struct symserver {
 	pid_t pid;
 	int   port;
-	char  dir[256];  // scratch: port file, log, extra root
+	char  dir[256]; // scratch: port file, log, extra root
 	char  log[300];
 	char  extra[300]; // an empty root the test may fill (searched first)
 	char  base[64];   // "http://127.0.0.1:PORT"
