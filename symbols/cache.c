@@ -180,6 +180,7 @@ dw_symcache_opts_default(dw_symcache_opts *o)
 	o->ttl_corrupt_s = 86400;
 	o->ttl_timeout_s = 300;
 	o->lock_wait_ms  = 600000;
+	o->evict_grace_s = 10;
 }
 
 static char *
@@ -310,10 +311,13 @@ dw_symcache_open(dw_symcache **out, const char *dir, const dw_symcache_opts *o, 
 	dw_symcache *c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return DW_ENOMEM;
-	if (o != NULL)
-		c->opts = *o;
-	else
-		dw_symcache_opts_default(&c->opts);
+	dw_symcache_opts_default(&c->opts);
+	if (o != NULL) {
+		uint32_t grace = c->opts.evict_grace_s;
+		c->opts        = *o;
+		if (!o->evict_grace_set)
+			c->opts.evict_grace_s = grace;
+	}
 	c->dir = strdup(dir);
 	if (c->dir == NULL) {
 		free(c);
@@ -884,8 +888,14 @@ dw_symcache_evict(uint64_t *freed, dw_symcache *c, uint64_t target)
 	evict_list l = {0};
 	walk_entries(c, collect_fn, &l);
 	qsort(l.items, l.count, sizeof(*l.items), by_last_use);
-	uint64_t usage = l.total, gone = 0;
+	uint64_t        usage = l.total, gone = 0;
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	int64_t recent =
+	    ((int64_t)now.tv_sec - (int64_t)c->opts.evict_grace_s) * 1000000000 + now.tv_nsec;
 	for (size_t i = 0; i < l.count && usage > target; i++) {
+		if (c->opts.evict_grace_s > 0 && l.items[i].last > recent)
+			break; // sorted oldest first: everything after is recent too
 		if (in_flight(c, l.items[i].dir))
 			continue;
 		uint64_t f = remove_entry(l.items[i].dir);

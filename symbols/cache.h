@@ -21,7 +21,8 @@
 // Eviction: when usage passes the quota, whole entries (name/ID folders) go,
 // least recently used first, until usage is under the quota. Files already
 // open or mapped stay valid (unlinking does not affect open files on Linux);
-// entries being downloaded or held by this process are skipped.
+// entries being downloaded by this process, or used within the grace period,
+// are skipped (so usage may stay over the quota for that long).
 //
 // Threads: a dw_symcache may be used by many threads at once.
 #ifndef DW_SYMBOLS_CACHE_H
@@ -41,6 +42,12 @@ typedef struct dw_symcache_opts {
 	uint32_t ttl_corrupt_s; // for "every copy found was corrupt"; default 1 day
 	uint32_t ttl_timeout_s; // for "timed out" and "server unavailable"; default 5 minutes
 	uint32_t lock_wait_ms;  // wait for another process's download; default 10 min
+	// Entries used less than this long ago are not evicted: a path handed
+	// out by dw_symcache_lookup stays openable while its caller gets to
+	// open it (once open or mapped, a file survives eviction anyway).
+	// Default 10 s; 0 evicts strictly by age.
+	uint32_t evict_grace_s;
+	bool     evict_grace_set; // evict_grace_s was given (0 is a valid choice)
 } dw_symcache_opts;
 
 // dw_symcache_opts_default fills o with the defaults above.
@@ -106,7 +113,8 @@ void dw_symcache_end(dw_symcache_flight *fl);
 
 // dw_symcache_evict removes least recently used entries until usage is at
 // most target bytes (the quota when target is UINT64_MAX). Entries in flight
-// are kept. *freed (may be NULL) gets the bytes removed.
+// or inside the grace period are kept. *freed (may be NULL) gets the bytes
+// removed.
 dw_err dw_symcache_evict(uint64_t *freed, dw_symcache *c, uint64_t target);
 
 // dw_symcache_key_check validates a key "name/ID/file" as described above.

@@ -255,7 +255,9 @@ Test(symbols_cache, eviction_keeps_quota_and_open_files_readable, .timeout = 30)
 	scratch_dir(dir, "cache");
 	dw_symcache_opts o;
 	dw_symcache_opts_default(&o);
-	o.quota_bytes = 3u << 20; // room for two 1 MiB entries and a half
+	o.quota_bytes     = 3u << 20; // room for two 1 MiB entries and a half
+	o.evict_grace_s   = 0;        // strictly by age (the grace is tested below)
+	o.evict_grace_set = true;
 	dw_symcache *c;
 	cr_assert_eq(dw_symcache_open(&c, dir, &o, NULL), DW_OK);
 	size_t sz  = 1u << 20;
@@ -312,6 +314,32 @@ Test(symbols_cache, eviction_keeps_quota_and_open_files_readable, .timeout = 30)
 	close(fd);
 	free(p0);
 	free(buf);
+	dw_symcache_close(c);
+	rm_rf(dir);
+}
+
+Test(symbols_cache, recently_used_entries_survive_eviction, .timeout = 20)
+{
+	char dir[256];
+	scratch_dir(dir, "cache");
+	dw_symcache_opts o;
+	dw_symcache_opts_default(&o);
+	o.evict_grace_s   = 1;
+	o.evict_grace_set = true;
+	dw_symcache *c;
+	cr_assert_eq(dw_symcache_open(&c, dir, &o, NULL), DW_OK);
+	char *p = put(c, "g.pdb/01/g.pdb", "grace", 5);
+	// Just handed out: its caller may not have opened it yet.
+	cr_assert_eq(dw_symcache_evict(NULL, c, 0), DW_OK);
+	struct stat st;
+	cr_assert_eq(stat(p, &st), 0);
+	struct timespec ts = {2, 200000000};
+	nanosleep(&ts, NULL);
+	uint64_t freed = 0;
+	cr_assert_eq(dw_symcache_evict(&freed, c, 0), DW_OK);
+	cr_assert_neq(stat(p, &st), 0);
+	cr_assert_gt(freed, 0);
+	free(p);
 	dw_symcache_close(c);
 	rm_rf(dir);
 }
