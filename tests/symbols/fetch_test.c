@@ -24,6 +24,8 @@
 #define BASIC32_ID "34060D222DBB44E5AA72243CE8326C2F2"
 #define SIGSEGV_ID "7DD47A9FC2E8499AA78EC14AE2C965A21"
 #define CWE_EXE_ID "5C9E09599000"
+// A cabinet header and then nonsense.
+#define BAD_CAB "MSCF\0\0\0\0garbage that is no cabinet"
 #define CWE_PDB_ID "F535C5FB2AE84BB8AA206C30BE566C5A1"
 
 // One test's world: a server, a cache, a symbol path, a resolver, a fetcher.
@@ -646,7 +648,7 @@ Test(symbols_fetch, local_directories_symstore_index2_flat_and_compressed)
 	copy_file(src, dst);
 	// a store whose compressed file is a broken cabinet.
 	snprintf(dst, sizeof(dst), "%s/st/crash.pdb/%s/crash.pd_", store, CRASH_PDB_ID);
-	write_file(dst, "MSCF\0\0\0\0garbage that is no cabinet", 38);
+	write_file(dst, BAD_CAB, sizeof(BAD_CAB) - 1);
 	// flat directory with an image.
 	snprintf(src, sizeof(src), "%s/binaries/crash.exe/%s/crash.exe", corpus_dir(),
 	         CRASH_EXE_ID);
@@ -684,7 +686,7 @@ Test(symbols_fetch, local_directories_symstore_index2_flat_and_compressed)
 	dw_symfile_fini(&f);
 	snprintf(dst, sizeof(dst), "%s/st/crash.pdb/%s/crash.pd_", store,
 	         "3249D99D0C4049318610F4E4FB0B69362");
-	write_file(dst, "MSCF\0\0\0\0garbage that is no cabinet", 38);
+	write_file(dst, BAD_CAB, sizeof(BAD_CAB) - 1);
 	drop_negative(cache_dir, "crash.pdb/3249D99D0C4049318610F4E4FB0B69362/crash.pdb");
 	cr_assert_eq(dw_resolver_file(&f, r, NULL, DW_FILE_PDB, "crash.pdb",
 	                              "3249D99D0C4049318610F4E4FB0B69362"),
