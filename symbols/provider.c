@@ -477,6 +477,52 @@ op_close(void *mod, void *arg)
 	dw_symprov_close_module(arg, mod);
 }
 
+// The start of the function whose RUNTIME_FUNCTION holds rva: the entry's
+// begin, or, for a chained entry (a function's cold or split part,
+// UNW_FLAG_CHAININFO), the begin of the primary entry the chain leads to.
+// False when no entry holds rva.
+static bool
+x64_func_start(const entry *e, uint32_t rva, uint32_t *out)
+{
+	dw_symtab_x64 x;
+	if (dw_symtab_x64_find(e->table, rva, &x) != DW_OK)
+		return false;
+	*out = x.begin;
+	for (int depth = 0; depth < 8 && x.info != NULL && x.info_len >= 4; depth++) {
+		if (((x.info[0] >> 3) & 4) == 0)
+			break; // not chained: x is the primary entry
+		// The chained RUNTIME_FUNCTION follows the codes, their count
+		// rounded up to even (UNWIND_INFO, Microsoft's x64 exception
+		// handling documentation).
+		size_t off = 4 + 2 * (((size_t)x.info[2] + 1) & ~(size_t)1);
+		if (off + 12 > x.info_len)
+			break;
+		uint32_t begin = dw_get_u32le(x.info + off);
+		*out           = begin;
+		if (dw_symtab_x64_find(e->table, begin, &x) != DW_OK || x.begin != begin)
+			break;
+	}
+	return true;
+}
+
+// A PUBLIC has no size, so the nearest one below an address names it even
+// when the address lies in a later function that has no name of its own (a
+// static function of the mingw CRT or libgcc, compiled without CodeView).
+// Example: our corpus's x64/deadlock.exe (lld) has the public _unlock_file
+// at 0x4660, and .pdata says 0x4be0-0x5087 is another function, nameless in
+// the PDB; a stale return address at 0x4cda came out as
+// unlock_file+0x67a, and scanning, told the address is inside a function,
+// took it as a frame above ck_report. Where the module has x64 unwind data
+// the function's own start is known: a public below it names another
+// function, so the address has no symbol (DW_ENOTFOUND), as without the
+// public. Tested in tests/symbols/provider_test.c.
+static bool
+public_is_other_function(const entry *e, const dw_symtab_loc *l, uint32_t rva)
+{
+	uint32_t start;
+	return l->is_public && e->has_x64 && x64_func_start(e, rva, &start) && l->start < start;
+}
+
 static dw_err
 op_find(dw_symsrc_loc *out, void *mod, uint32_t rva, void *arg)
 {
@@ -487,6 +533,8 @@ op_find(dw_symsrc_loc *out, void *mod, uint32_t rva, void *arg)
 	dw_err rv = dw_symtab_find(e->table, rva, &l);
 	if (rv != DW_OK)
 		return rv;
+	if (public_is_other_function(e, &l, rva))
+		return DW_ENOTFOUND;
 	*out = (dw_symsrc_loc){l.name, l.start, l.size, l.offset, l.param_size, l.is_public,
 	                       l.multiple, l.file, l.line, l.line_start, l.ninlines};
 	return DW_OK;

@@ -486,8 +486,14 @@ add_publics(ctx *c, bool x86)
 		size_t j = i + 1;
 		while (j < k && v[j].rva == v[i].rva)
 			j++;
-		size_t len = dw_undecorate(c->namebuf, sizeof(c->namebuf), v[i].name,
-		                           strlen(v[i].name), DW_UNDNAME_FULL);
+		// x86 decorates C names with a leading underscore (and stdcall's
+		// @N); x64 does not, so there a leading underscore is part of the
+		// name (mingw's __cxa_throw, _unlock_file, _ZN... Itanium names):
+		// only MSVC C++ names ('?') are undecorated.
+		size_t len = x86 || v[i].name[0] == '?'
+		                 ? dw_undecorate(c->namebuf, sizeof(c->namebuf), v[i].name,
+		                                 strlen(v[i].name), DW_UNDNAME_FULL)
+		                 : sizeof(c->namebuf);
 		dw_err rv  = dw_symtab_builder_add_public(
                     c->b, v[i].rva, x86 ? stack_param_size(v[i].name) : 0,
                     len < sizeof(c->namebuf) ? c->namebuf : v[i].name, j - i > 1);

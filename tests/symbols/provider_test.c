@@ -221,3 +221,63 @@ Test(symbols_provider, walks_minidump2_with_breakpad_symbols)
 	dw_symprov_free(p);
 	dw_dump_free(d);
 }
+
+// Opens our corpus's x64 module `exe` of case `name` through the provider.
+static void *
+open_own_x64(dw_symprov *p, const char *name, const char *exe, const char *pdb_guid_age)
+{
+	dw_symsrc        src = dw_symprov_source(p);
+	dw_symsrc_module m   = {.name = exe, .debug_file = "", .debug_id = pdb_guid_age,
+	                        .code_id = "", .cpu = DW_CPU_AMD64};
+	(void)name;
+	void *h = NULL;
+	cr_assert_eq(src.ops->open(&h, &m, src.arg), DW_OK);
+	return h;
+}
+
+// A PUBLIC has no size: the nearest one below an address must not name an
+// address that x64 unwind data puts in another function. deadlock.exe (lld,
+// mingw CRT): the public _unlock_file is at 0x4660 and .pdata (read with
+// Python from the PE) has 0x4660-0x46c0 for it and 0x4be0-0x5087 for a
+// function without a name in the PDB; the return address 0x4cda is in the
+// latter (call at 0x4cd5, objdump). Before, find(0x4cd9) said
+// unlock_file+0x679 and scanning put a spurious frame above ck_report.
+Test(symbols_provider, public_does_not_name_a_later_unwind_function)
+{
+	char dir[4200];
+	snprintf(dir, sizeof(dir), "%s/tests/corpus/x64/deadlock", DW_SOURCE_ROOT);
+	dw_symprov *p   = prov_over(dir, NULL, 8);
+	dw_symsrc   src = dw_symprov_source(p);
+	// The dump names no CodeView identity here: the provider reads it from the PE.
+	void         *h = open_own_x64(p, "deadlock", "deadlock.exe", "");
+	dw_symsrc_loc l;
+	cr_expect_eq(src.ops->find(&l, h, 0x4cd9, src.arg), DW_ENOTFOUND);
+	// Inside _unlock_file's own .pdata range the public still names it, with
+	// its x64 spelling (no x86 underscore removed).
+	cr_assert_eq(src.ops->find(&l, h, 0x4670, src.arg), DW_OK);
+	cr_expect_str_eq(l.name, "_unlock_file");
+	cr_expect_eq(l.start, 0x4660);
+	cr_expect(l.is_public);
+	// A FUNC (from the PDB's procedures) is unaffected: ck_report holds 0x2129.
+	cr_assert_eq(src.ops->find(&l, h, 0x2129, src.arg), DW_OK);
+	cr_expect_str_eq(l.name, "ck_report");
+	src.ops->close(h, src.arg);
+	dw_symprov_free(p);
+}
+
+// x64 public names keep their leading underscores: cpp_throw.pdb's public
+// `__cxa_throw` (llvm-pdbutil dump -publics: 0001:129184, RVA 0x208a0).
+Test(symbols_provider, x64_public_names_keep_leading_underscores)
+{
+	char dir[4200];
+	snprintf(dir, sizeof(dir), "%s/tests/corpus/x64/cpp_throw", DW_SOURCE_ROOT);
+	dw_symprov   *p   = prov_over(dir, NULL, 8);
+	dw_symsrc     src = dw_symprov_source(p);
+	void         *h   = open_own_x64(p, "cpp_throw", "cpp_throw.exe", "");
+	dw_symsrc_loc l;
+	cr_assert_eq(src.ops->find(&l, h, 0x208a0 + 0x45, src.arg), DW_OK);
+	cr_expect_str_eq(l.name, "__cxa_throw");
+	cr_expect_eq(l.start, 0x208a0);
+	src.ops->close(h, src.arg);
+	dw_symprov_free(p);
+}
