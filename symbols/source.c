@@ -217,10 +217,20 @@ add_location(dw_sympath *p, const char *loc, size_t len, bool is_cache, bool fla
 }
 
 static dw_err
-note_cache(dw_sympath *p, const char *dir, size_t len)
+note_cache(dw_sympath *p, const char *dir, size_t len, dw_notes *notes)
 {
 	if (p->cache_dir != NULL || len == 0)
 		return DW_OK;
+	// A path pasted from WinDbg names its cache "C:\\symbols": on this
+	// system that would be a folder of that name in the current directory.
+	// Only an absolute local path is taken as the cache.
+	if (dir[0] != '/') {
+		dw_remark(notes,
+		          "symbol path: downstream store \"%.*s\" is not an absolute local path; "
+		          "not used as the cache",
+		          (int)(len > 200 ? 200 : len), dir);
+		return DW_OK;
+	}
 	p->cache_dir = dup_range(dir, len);
 	return p->cache_dir == NULL ? DW_ENOMEM : DW_OK;
 }
@@ -258,7 +268,7 @@ parse_element(dw_sympath *p, const char *e, size_t len, dw_notes *notes)
 			return dw_fail(notes, DW_EINVAL, "symbol path: cache* takes one directory");
 		if (rlen == 0)
 			return DW_OK; // the default cache
-		dw_err rv = note_cache(p, rest, rlen);
+		dw_err rv = note_cache(p, rest, rlen, notes);
 		return rv != DW_OK ? rv : add_location(p, rest, rlen, true, false, notes);
 	}
 	if (ssrv) {
@@ -280,7 +290,7 @@ parse_element(dw_sympath *p, const char *e, size_t len, dw_notes *notes)
 		const char *end  = memchr(f, '*', (size_t)(last - f));
 		size_t      flen = (size_t)(end - f);
 		if (flen > 0) {
-			dw_err rv = note_cache(p, f, flen);
+			dw_err rv = note_cache(p, f, flen, notes);
 			if (rv == DW_OK)
 				rv = add_location(p, f, flen, true, false, notes);
 			if (rv == DW_ENOMEM)

@@ -64,8 +64,9 @@ typedef struct dw_sympath {
 	dw_source *items;
 	size_t     count;
 	size_t     cap;
-	// The first downstream store the path names (srv*CACHE*URL, cache*DIR),
-	// or NULL. The CLI and daemon use it when no cache directory is configured.
+	// The first downstream store the path names (srv*CACHE*URL, cache*DIR)
+	// that is an absolute local path, or NULL. The CLI and daemon use it when
+	// no cache directory is configured.
 	char *cache_dir;
 } dw_sympath;
 

@@ -233,3 +233,19 @@ Test(symbols_source, file_ptr_text)
 	cr_assert_null(t);
 	dw_notes_fini(&n);
 }
+
+Test(symbols_source, windows_cache_paths_are_not_taken_as_the_cache)
+{
+	dw_sympath p;
+	dw_notes   n;
+	dw_sympath_init(&p);
+	dw_notes_init(&n);
+	cr_assert_eq(
+	    dw_sympath_parse(&p, "srv*C:\\symbols*https://s.example;srv*/abs*https://t", &n),
+	    DW_OK);
+	cr_assert_str_eq(p.cache_dir, "/abs");
+	cr_assert(notes_mention(&n, "not an absolute local path"));
+	cr_assert_eq(p.count, 4); // the Windows store stays a (missing) directory source
+	dw_sympath_fini(&p);
+	dw_notes_fini(&n);
+}
