@@ -248,6 +248,20 @@ mkdirs(const char *path)
 // Sums regular files under the entry folders (name/ID/*), skipping dot-folders.
 typedef void (*entry_fn)(const char *entry_dir, uint64_t bytes, int64_t last_use, void *arg);
 
+// Opens a directory that is not a symbolic link. Eviction deletes what it
+// finds below the cache; a link planted there must not lead it elsewhere.
+static DIR *
+opendir_real(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	DIR *d = fdopendir(fd);
+	if (d == NULL)
+		close(fd);
+	return d;
+}
+
 static void
 walk_entries(dw_symcache *c, entry_fn fn, void *arg)
 {
@@ -259,7 +273,7 @@ walk_entries(dw_symcache *c, entry_fn fn, void *arg)
 		if (e1->d_name[0] == '.')
 			continue;
 		char *p1 = join(c->dir, e1->d_name, NULL);
-		DIR  *d2 = p1 ? opendir(p1) : NULL;
+		DIR  *d2 = p1 ? opendir_real(p1) : NULL;
 		if (d2 == NULL) {
 			free(p1);
 			continue;
@@ -269,7 +283,7 @@ walk_entries(dw_symcache *c, entry_fn fn, void *arg)
 			if (e2->d_name[0] == '.')
 				continue;
 			char *p2 = join(p1, e2->d_name, NULL);
-			DIR  *d3 = p2 ? opendir(p2) : NULL;
+			DIR  *d3 = p2 ? opendir_real(p2) : NULL;
 			if (d3 == NULL) {
 				free(p2);
 				continue;
@@ -849,7 +863,7 @@ static uint64_t
 remove_entry(const char *dir)
 {
 	uint64_t freed = 0;
-	DIR     *d     = opendir(dir);
+	DIR     *d     = opendir_real(dir);
 	if (d == NULL)
 		return 0;
 	struct dirent *e;

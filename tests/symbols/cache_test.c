@@ -343,3 +343,31 @@ Test(symbols_cache, recently_used_entries_survive_eviction, .timeout = 20)
 	dw_symcache_close(c);
 	rm_rf(dir);
 }
+
+Test(symbols_cache, eviction_never_follows_links_out_of_the_cache, .timeout = 20)
+{
+	char dir[256], outside[256], victim[300];
+	scratch_dir(dir, "cache");
+	scratch_dir(outside, "outside");
+	snprintf(victim, sizeof(victim), "%s/precious", outside);
+	write_file(victim, "keep me", 7);
+	char link1[400], link2[400];
+	snprintf(link1, sizeof(link1), "%s/evil.pdb", dir);
+	cr_assert_eq(symlink(outside, link1), 0);
+	snprintf(link2, sizeof(link2), "%s/x.pdb", dir);
+	mkdir(link2, 0755);
+	snprintf(link2, sizeof(link2), "%s/x.pdb/01", dir);
+	cr_assert_eq(symlink(outside, link2), 0);
+	dw_symcache_opts o;
+	dw_symcache_opts_default(&o);
+	o.evict_grace_s   = 0;
+	o.evict_grace_set = true;
+	dw_symcache *c;
+	cr_assert_eq(dw_symcache_open(&c, dir, &o, NULL), DW_OK);
+	cr_assert_eq(dw_symcache_evict(NULL, c, 0), DW_OK);
+	struct stat st;
+	cr_assert_eq(stat(victim, &st), 0, "eviction followed a link out of the cache");
+	dw_symcache_close(c);
+	rm_rf(dir);
+	rm_rf(outside);
+}
