@@ -40,8 +40,10 @@ dw_arena_fini(dw_arena *a)
 	a->used = 0;
 }
 
-void *
-dw_arena_alloc(dw_arena *a, size_t size)
+// Uninitialised bytes; dw_arena_alloc zeroes them, the string copies
+// overwrite them whole.
+static void *
+alloc_raw(dw_arena *a, size_t size)
 {
 	if (size == 0)
 		size = 1;
@@ -66,7 +68,15 @@ dw_arena_alloc(dw_arena *a, size_t size)
 	void *p = c->data + c->off;
 	c->off += need;
 	a->used += need;
-	memset(p, 0, size);
+	return p;
+}
+
+void *
+dw_arena_alloc(dw_arena *a, size_t size)
+{
+	void *p = alloc_raw(a, size);
+	if (p != NULL)
+		memset(p, 0, size);
 	return p;
 }
 
@@ -85,7 +95,7 @@ dw_arena_strndup(dw_arena *a, const char *s, size_t len)
 {
 	if (len == SIZE_MAX)
 		return NULL;
-	char *p = dw_arena_alloc(a, len + 1);
+	char *p = alloc_raw(a, len + 1);
 	if (p == NULL)
 		return NULL;
 	memcpy(p, s, len);
@@ -108,7 +118,7 @@ dw_arena_printf(dw_arena *a, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return NULL;
-	char *p = dw_arena_alloc(a, (size_t)n + 1);
+	char *p = alloc_raw(a, (size_t)n + 1);
 	if (p == NULL)
 		return NULL;
 	va_start(ap, fmt);

@@ -3,6 +3,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -67,13 +68,32 @@ dw_classify__where(const dw_cx *cx, uint64_t addr, char *buf, size_t size)
 		snprintf(buf, size, "0x%" PRIx64 " (in no module)", addr);
 }
 
+const char *
+dw_classify__base(const dw_cx *cx, size_t i)
+{
+	return cx->bases != NULL ? cx->bases[i] : dw_vml_basename(cx->modules[i].name);
+}
+
 const dw_md_module *
 dw_classify__module_named(const dw_cx *cx, const char *name)
 {
 	for (size_t i = 0; i < cx->nmodules; i++)
-		if (strcasecmp(dw_vml_basename(cx->modules[i].name), name) == 0)
+		if (strcasecmp(dw_classify__base(cx, i), name) == 0)
 			return &cx->modules[i];
 	return NULL;
+}
+
+const dw_md_module *
+dw_classify__clr(dw_cx *cx)
+{
+	if (!cx->has_clr) {
+		static const char *const names[] = {"clr.dll", "coreclr.dll", "mscorwks.dll"};
+		cx->clr = NULL;
+		for (size_t i = 0; i < 3 && cx->clr == NULL; i++)
+			cx->clr = dw_classify__module_named(cx, names[i]);
+		cx->has_clr = true;
+	}
+	return cx->clr;
 }
 
 dw_err
@@ -94,9 +114,18 @@ dw_classify_into(dw_findings *fs, const dw_dump *d, const dw_classify_config *cf
 	cx.ptr     = cx.cpu == DW_CPU_AMD64 || cx.cpu == DW_CPU_ARM64 ? 8 : 4;
 	cx.modules = dw_dump_modules(d, &cx.nmodules);
 	cx.exe     = cx.nmodules != 0 ? &cx.modules[0] : NULL;
-	dw_err rv  = dw_vml_build(&cx.vml, d, cfg->fragment_min_range);
-	if (rv != DW_OK)
+	if (cx.nmodules != 0) {
+		cx.bases = malloc(cx.nmodules * sizeof(*cx.bases));
+		if (cx.bases == NULL)
+			return DW_ENOMEM;
+		for (size_t i = 0; i < cx.nmodules; i++)
+			cx.bases[i] = dw_vml_basename(cx.modules[i].name);
+	}
+	dw_err rv = dw_vml_build(&cx.vml, d, cfg->fragment_min_range);
+	if (rv != DW_OK) {
+		free(cx.bases);
 		return rv;
+	}
 	cx.has_vml = true;
 
 	dw_classify__exception(&cx);
@@ -106,6 +135,7 @@ dw_classify_into(dw_findings *fs, const dw_dump *d, const dw_classify_config *cf
 	dw_classify__platform(&cx);
 
 	dw_vml_fini(&cx.vml);
+	free(cx.bases);
 	rv = dw_findings_error(fs);
 	return rv == DW_ENOMEM ? rv : DW_OK;
 }

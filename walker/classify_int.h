@@ -51,6 +51,14 @@ typedef struct dw_cx {
 	const dw_md_module       *modules;
 	size_t                    nmodules;
 	const dw_md_module       *exe; // the main image: the first module, by convention
+	// File names (no path) of modules[], computed once by dw_classify_into so
+	// name lookups do not rescan every path; NULL where a caller built the
+	// context itself (dw_classify__base then computes them each time).
+	const char              **bases;
+	// The CLR runtime (clr.dll, else coreclr.dll, else mscorwks.dll), or NULL;
+	// valid when has_clr is set.
+	const dw_md_module       *clr;
+	bool                      has_clr;
 	dw_vml                    vml;
 	bool                      has_vml;
 } dw_cx;
@@ -70,5 +78,9 @@ bool dw_classify__ptr(const dw_cx *cx, uint64_t addr, uint64_t *out);
 void dw_classify__where(const dw_cx *cx, uint64_t addr, char *buf, size_t size);
 // The module whose file name (no path, case-insensitive) is `name`, or NULL.
 const dw_md_module *dw_classify__module_named(const dw_cx *cx, const char *name);
+// The file name (no path) of modules[i].
+const char *dw_classify__base(const dw_cx *cx, size_t i);
+// The loaded CLR runtime (clr.dll, coreclr.dll, then mscorwks.dll), or NULL.
+const dw_md_module *dw_classify__clr(dw_cx *cx);
 
 #endif

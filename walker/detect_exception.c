@@ -352,11 +352,9 @@ access_violation(dw_cx *cx, const dw_md_exception *ex, uint64_t ip)
 // ---- Wild Code ---------------------------------------------------------------
 
 static bool
-clr_loaded(const dw_cx *cx)
+clr_loaded(dw_cx *cx)
 {
-	return dw_classify__module_named(cx, "clr.dll") != NULL ||
-	       dw_classify__module_named(cx, "coreclr.dll") != NULL ||
-	       dw_classify__module_named(cx, "mscorwks.dll") != NULL;
+	return dw_classify__clr(cx) != NULL;
 }
 
 static void
@@ -677,11 +675,7 @@ cpp_exception(dw_cx *cx, const dw_md_exception *ex)
 static void
 managed(dw_cx *cx, const dw_md_exception *ex)
 {
-	const dw_md_module *clr = dw_classify__module_named(cx, "clr.dll");
-	if (clr == NULL)
-		clr = dw_classify__module_named(cx, "coreclr.dll");
-	if (clr == NULL)
-		clr = dw_classify__module_named(cx, "mscorwks.dll");
+	const dw_md_module *clr = dw_classify__clr(cx);
 	dw_finding *f = dw_findings_add(
 	    cx->fs, DW_P_MANAGED, clr != NULL ? DW_CONF_CERTAIN : DW_CONF_LIKELY,
 	    "CLR exception %08X on thread %u%s", ex->code, ex->thread_id,

@@ -25,7 +25,7 @@ wow64(dw_cx *cx)
 	    "32-bit stacks come from the WOW64 context in each 64-bit TEB (the stack walker)",
 	    dw_vml_basename(w->name));
 	for (size_t i = 0; i < cx->nmodules; i++) {
-		const char *b = dw_vml_basename(cx->modules[i].name);
+		const char *b = dw_classify__base(cx, i);
 		if (strncasecmp(b, "wow64", 5) == 0)
 			dw_finding_module(cx->fs, f, "WOW64 module", cx->modules[i].name, cx->modules[i].base);
 	}
@@ -42,10 +42,7 @@ wow64(dw_cx *cx)
 static void
 clr(dw_cx *cx)
 {
-	static const char *const names[] = {"clr.dll", "coreclr.dll", "mscorwks.dll"};
-	const dw_md_module      *rt      = NULL;
-	for (size_t i = 0; i < 3 && rt == NULL; i++)
-		rt = dw_classify__module_named(cx, names[i]);
+	const dw_md_module *rt = dw_classify__clr(cx);
 	if (rt == NULL)
 		return;
 	const dw_vml *v = &cx->vml;
@@ -202,12 +199,29 @@ environment(dw_cx *cx, uint64_t peb)
 	size_t      vlen  = 0, count = 0;
 	uint64_t    off   = 0;
 	bool        ended = false;
+	// The block is scanned in place, one captured range at a time, instead
+	// of one 2-byte dw_dump_read (a range lookup) per character: a full
+	// dump's environment is a few KiB, and it was the detectors' largest
+	// cost. A character split across two ranges goes through dw_dump_read.
+	const uint8_t *p     = NULL;
+	size_t         avail = 0;
+	uint8_t        u[2];
 	while (off + 1 < size) {
-		uint8_t u[2];
-		if (dw_dump_read(cx->d, env + off, u, 2, NULL) != DW_OK)
-			break;
+		if (avail < 2) {
+			p = avail == 0 ? dw_dump_memory_at(cx->d, env + off, &avail) : NULL;
+			if (p == NULL || avail < 2) {
+				avail = 0;
+				if (dw_dump_read(cx->d, env + off, u, 2, NULL) != DW_OK)
+					break;
+				p = u;
+			}
+		}
+		uint16_t ch = (uint16_t)(p[0] | (p[1] << 8));
 		off += 2;
-		uint16_t ch = (uint16_t)(u[0] | (u[1] << 8));
+		if (p != u) {
+			p += 2;
+			avail -= 2;
+		}
 		if (ch != 0) {
 			if (vlen + 1 < sizeof(var))
 				var[vlen++] = ch < 0x80 ? (char)ch : '?';
@@ -374,7 +388,7 @@ hooksware(dw_cx *cx)
 		nl   = sizeof(default_hook_modules) / sizeof(default_hook_modules[0]);
 	}
 	for (size_t i = 0; i < cx->nmodules; i++) {
-		const char *b = dw_vml_basename(cx->modules[i].name);
+		const char *b = dw_classify__base(cx, i);
 		for (size_t k = 0; k < nl; k++)
 			if (strcasecmp(b, list[k]) == 0) {
 				dw_finding *f = dw_findings_add(cx->fs, DW_P_HOOKSWARE, DW_CONF_LIKELY,
