@@ -308,6 +308,7 @@ Test(symbols_fetch, not_found_is_remembered_until_it_expires, .timeout = 30)
 	dw_symfile_fini(&f);
 	size_t first = symserver_total(&w.srv);
 	cr_assert_eq(first, 3); // crash.pdb, crash.pd_, file.ptr
+	cr_assert_eq(symserver_ports(&w.srv), 1, "the three requests should share a connection");
 	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID),
 	             DW_OK);
 	cr_assert_eq(f.status, DW_SYMST_MISSING);

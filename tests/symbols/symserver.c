@@ -220,3 +220,27 @@ symserver_total(const symserver *s)
 {
 	return count_lines(s, NULL);
 }
+
+size_t
+symserver_ports(const symserver *s)
+{
+	FILE *f = fopen(s->log, "r");
+	if (f == NULL)
+		return 0;
+	char   line[2048];
+	int    seen[256];
+	size_t n = 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		const char *p = strstr(line, " port=");
+		if (p == NULL)
+			continue;
+		int  port = atoi(p + 6);
+		bool dup  = false;
+		for (size_t i = 0; i < n && !dup; i++)
+			dup = seen[i] == port;
+		if (!dup && n < 256)
+			seen[n++] = port;
+	}
+	fclose(f);
+	return n;
+}

@@ -27,6 +27,8 @@ void symserver_start(symserver *s, bool with_corpus);
 void symserver_stop(symserver *s);
 // symserver_count counts log lines whose request path contains `needle`.
 size_t symserver_count(const symserver *s, const char *needle);
+// symserver_ports counts the distinct client ports (connections) logged.
+size_t symserver_ports(const symserver *s);
 // symserver_total counts every logged request.
 size_t symserver_total(const symserver *s);
 // write_file writes text to path, creating parent folders.

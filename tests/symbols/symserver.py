@@ -5,7 +5,8 @@
 
 Serves files from the roots (first root holding the path wins) on 127.0.0.1
 at a free port, written to the port file once listening. Every request is
-appended to the log as "METHOD PATH STATUS" before the reply is sent.
+appended to the log as "METHOD PATH STATUS port=CLIENTPORT" before the reply
+is sent (the client port shows whether a connection was reused).
 
 Paths under /fault/MODE/.../REST inject faults; REST is the store path:
   /fault/404/REST              always 404
@@ -51,7 +52,8 @@ def main():
             if getattr(self, "quiet", False):
                 return
             with lock:
-                logf.write("%s %s %d\n" % (self.command, self.path, status))
+                logf.write("%s %s %d port=%d\n" % (self.command, self.path, status,
+                                                    self.client_address[1]))
                 logf.flush()
 
         def find(self, rest):
