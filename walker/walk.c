@@ -10,8 +10,17 @@
 #include "walker/unwind_int.h"
 #include "walker/wow64_int.h"
 
+// Frames of the stack being walked; one buffer per walk, reused for every
+// thread (frames are ~1.4 KiB each, so a fresh buffer per thread meant a
+// chain of reallocs and fresh pages on every deep stack).
+typedef struct fbuf {
+	dw_frame *v;
+	size_t    n, cap;
+} fbuf;
+
 struct dw_walk {
 	const dw_dump  *d;
+	fbuf            frames;
 	dw_arena        arena;
 	dw_notes        notes;
 	dw_symsrc       src;
@@ -205,11 +214,6 @@ canonical(dw_cpu cpu, uint64_t a)
 	return a < 0x0000800000000000ull || a >= 0xffff800000000000ull;
 }
 
-typedef struct fbuf {
-	dw_frame *v;
-	size_t    n, cap;
-} fbuf;
-
 static dw_frame *
 fbuf_push(fbuf *b)
 {
@@ -276,14 +280,15 @@ walk_one(dw_walk *w, dw_stack *out, const dw_context *ctx, uint64_t lo, uint64_t
 	stack_bounds(w, dw_context_sp(ctx), &lo, &hi);
 	u->stack_lo = lo;
 	u->stack_hi = hi;
-	fbuf       b = {0};
+	fbuf      *bp  = &w->frames;
+	bp->n          = 0;
 	dw_context cur = *ctx;
 	dw_trust   trust = first_trust;
 	uint64_t   lookup = dw_context_ip(ctx);
 	uint32_t   callee_params = 0;
 	dw_err     rv = DW_OK;
 	for (;;) {
-		dw_frame *f = fbuf_push(&b);
+		dw_frame *f = fbuf_push(bp);
 		if (f == NULL) {
 			rv = DW_ENOMEM;
 			break;
@@ -293,7 +298,7 @@ walk_one(dw_walk *w, dw_stack *out, const dw_context *ctx, uint64_t lo, uint64_t
 		f->lookup = lookup;
 		f->trust  = trust;
 		symbolize(w, f);
-		if (b.n >= DW_MAX_FRAMES) {
+		if (bp->n >= DW_MAX_FRAMES) {
 			out->end        = DW_WALK_END_CAP;
 			out->end_detail = "stopped after DW_MAX_FRAMES frames";
 			break;
@@ -308,7 +313,7 @@ walk_one(dw_walk *w, dw_stack *out, const dw_context *ctx, uint64_t lo, uint64_t
 		dw_uw_res  r        = DW_UW_NORULE;
 		bool       exact    = false;
 		uint32_t   params   = 0;
-		bool       first    = b.n == 1;
+		bool       first    = bp->n == 1;
 		uint64_t   sp       = dw_context_sp(&cur);
 		if (cur.cpu == DW_CPU_AMD64) {
 			bool mf = false, leaf = false;
@@ -395,17 +400,16 @@ walk_one(dw_walk *w, dw_stack *out, const dw_context *ctx, uint64_t lo, uint64_t
 		callee_params = params;
 		lookup        = exact ? dw_context_ip(&cur) : dw_context_ip(&cur) - 1;
 	}
-	if (rv == DW_OK && b.n > 0) {
-		dw_frame *fr = dw_arena_array(&w->arena, b.n, sizeof(*fr));
+	if (rv == DW_OK && bp->n > 0) {
+		dw_frame *fr = dw_arena_array(&w->arena, bp->n, sizeof(*fr));
 		if (fr == NULL)
 			rv = DW_ENOMEM;
 		else {
-			memcpy(fr, b.v, b.n * sizeof(*fr));
+			memcpy(fr, bp->v, bp->n * sizeof(*fr));
 			out->frames  = fr;
-			out->nframes = b.n;
+			out->nframes = bp->n;
 		}
 	}
-	free(b.v);
 	return rv;
 }
 
@@ -541,6 +545,7 @@ dw_walk_free(dw_walk *w)
 			w->src.ops->close(w->uw.mods[i].handle, w->src.arg);
 	if (w->own_dis)
 		dw_dis_free(w->dis);
+	free(w->frames.v);
 	dw_notes_fini(&w->notes);
 	dw_arena_fini(&w->arena);
 	free(w);
