@@ -170,12 +170,27 @@ instrumentation(dw_cx *cx, uint64_t peb)
 }
 
 // Variables whose presence changes how a program or its runtime behaves.
-static const char *const hint_prefixes[] = {
-    "__COMPAT_LAYER=", "_NO_DEBUG_HEAP=", "COMPLUS_",         "DOTNET_",
-    "CORECLR_",        "COR_ENABLE_PROFILING=", "COR_PROFILER", "JAVA_TOOL_OPTIONS=",
-    "_JAVA_OPTIONS=",  "_NT_SYMBOL_PATH=", "RUST_BACKTRACE=", "ASAN_OPTIONS=",
-    "WINEDEBUG=",      "WINEDLLOVERRIDES=", "PROCESSOR_ARCHITEW6432=", "OANOCACHE=",
+// Spelled in upper case with their lengths, so a variable is compared only
+// with the prefixes that start with its (upper-cased) first letter.
+#define HINT(s) {s, sizeof(s) - 1}
+static const struct {
+	const char *s;
+	size_t      n;
+} hint_prefixes[] = {
+    HINT("__COMPAT_LAYER="), HINT("_NO_DEBUG_HEAP="),         HINT("COMPLUS_"),
+    HINT("DOTNET_"),         HINT("CORECLR_"),                HINT("COR_ENABLE_PROFILING="),
+    HINT("COR_PROFILER"),    HINT("JAVA_TOOL_OPTIONS="),      HINT("_JAVA_OPTIONS="),
+    HINT("_NT_SYMBOL_PATH="), HINT("RUST_BACKTRACE="),        HINT("ASAN_OPTIONS="),
+    HINT("WINEDEBUG="),      HINT("WINEDLLOVERRIDES="),       HINT("PROCESSOR_ARCHITEW6432="),
+    HINT("OANOCACHE="),
 };
+#undef HINT
+
+static char
+ascii_upper(char c)
+{
+	return c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
+}
 
 static void
 environment(dw_cx *cx, uint64_t peb)
@@ -236,8 +251,10 @@ environment(dw_cx *cx, uint64_t peb)
 		if (f == NULL)
 			f = dw_findings_add(cx->fs, DW_P_ENVIRONMENT, DW_CONF_CERTAIN,
 			                    "the process environment is in the dump");
+		char c0 = ascii_upper(var[0]);
 		for (size_t i = 0; i < sizeof(hint_prefixes) / sizeof(hint_prefixes[0]); i++)
-			if (strncasecmp(var, hint_prefixes[i], strlen(hint_prefixes[i])) == 0) {
+			if (hint_prefixes[i].s[0] == c0 &&
+			    strncasecmp(var, hint_prefixes[i].s, hint_prefixes[i].n) == 0) {
 				dw_finding_text(cx->fs, f, "behaviour-changing variable", "%s", var);
 				break;
 			}

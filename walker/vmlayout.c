@@ -19,13 +19,22 @@ dw_vml_basename(const char *path)
 	return b;
 }
 
-// Case-insensitive substring search (module paths come in any case).
+static char
+ascii_lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+// Case-insensitive substring search (module paths come in any case). The
+// first letter is checked before the full compare: every module path of a
+// dump is searched this way, several times per analysis.
 static bool
 contains_ci(const char *hay, const char *needle)
 {
-	size_t n = strlen(needle);
+	size_t n  = strlen(needle);
+	char   c0 = ascii_lower(needle[0]);
 	for (const char *p = hay; *p != 0; p++)
-		if (strncasecmp(p, needle, n) == 0)
+		if (ascii_lower(*p) == c0 && strncasecmp(p, needle, n) == 0)
 			return true;
 	return false;
 }

@@ -4,7 +4,9 @@
 //         running daemon sees), mean over -n runs;
 //   cold: a new provider each time, so every symbol file is parsed from scratch;
 //   peak: the process's peak RSS after the cold run (getrusage; monotonic, so
-//         a dump's figure is the peak so far).
+//         a dump's figure is the peak so far);
+//   flt:  minor page faults per warm run (memory the allocator had to fetch
+//         fresh from the kernel rather than reuse).
 // Usage: bench_analyze [-n N] SYMDIR DUMP...   (a case directory's own files
 // are searched too: the dump's directory is added as a symbol directory).
 #include <stdio.h>
@@ -50,7 +52,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	const char *symdir = argv[i++];
-	printf("%-44s %9s %10s %10s %9s\n", "dump", "bytes", "warm ms", "cold ms", "peak MiB");
+	printf("%-44s %9s %10s %10s %9s %9s\n", "dump", "bytes", "warm ms", "cold ms", "peak MiB",
+	       "warm flt");
 	for (; i < argc; i++) {
 		dw_mapfile  m   = {0};
 		const char *why = NULL;
@@ -78,14 +81,18 @@ main(int argc, char **argv)
 		if (dwd_symbols_new(&s, &so, err, sizeof(err)) != 0)
 			return 1;
 		one(&m, s);
+		struct rusage r0, r1;
+		getrusage(RUSAGE_SELF, &r0);
 		double t0 = now_ms();
 		for (int k = 0; k < n; k++)
 			one(&m, s);
 		double warm = (now_ms() - t0) / n;
+		getrusage(RUSAGE_SELF, &r1);
+		double flt  = (double)(r1.ru_minflt - r0.ru_minflt) / n;
 		dwd_symbols_free(s);
 		const char *name = strlen(argv[i]) > 44 ? argv[i] + strlen(argv[i]) - 44 : argv[i];
-		printf("%-44s %9zu %10.3f %10.3f %9.1f\n", name, m.len, warm, cold,
-		       (double)ru.ru_maxrss / 1024.0);
+		printf("%-44s %9zu %10.3f %10.3f %9.1f %9.1f\n", name, m.len, warm, cold,
+		       (double)ru.ru_maxrss / 1024.0, flt);
 		dw_mapfile_close(&m);
 	}
 	return 0;
