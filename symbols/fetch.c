@@ -457,8 +457,12 @@ dw_fetcher_run(dw_fetcher *f, dw_fetch_req *reqs, size_t n)
 			more = !xs[i].done;
 		if (!more)
 			break;
+		// Retries scheduled just now count too.
+		now = now_ms();
+		for (size_t i = 0; i < n; i++)
+			if (!xs[i].done && xs[i].easy == NULL && xs[i].start_at_ms < next_at)
+				next_at = xs[i].start_at_ms > now ? xs[i].start_at_ms : now;
 		int timeout = 1000;
-		now         = now_ms();
 		if (next_at != UINT64_MAX)
 			timeout = next_at <= now
 			              ? 0

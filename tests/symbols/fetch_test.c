@@ -130,6 +130,14 @@ pdb_id_of(const char *path)
 	return id;
 }
 
+static double
+now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 // Forgets a negative entry, as its expiry would.
 static void
 drop_negative(const char *cache_dir, const char *key)
@@ -331,8 +339,11 @@ Test(symbols_fetch, server_error_is_retried_then_reported)
 	world w;
 	world_init(&w, "/fault/500", 0);
 	dw_symfile f;
+	double     t0 = now_s();
 	cr_assert_eq(dw_resolver_file(&f, w.res, w.f, DW_FILE_PDB, "crash.pdb", CRASH_PDB_ID),
 	             DW_OK);
+	// Backoff 50 ms then 100 ms: the retries take a fraction of a second.
+	cr_assert_lt(now_s() - t0, 1.0, "retries took %.2f s", now_s() - t0);
 	cr_assert_eq(f.status, DW_SYMST_UNAVAILABLE, "%s", dw_symstatus_name(f.status));
 	cr_assert(strstr(f.note, "HTTP 500") != NULL, "%s", f.note);
 	dw_symfile_fini(&f);
@@ -354,14 +365,6 @@ Test(symbols_fetch, flaky_server_succeeds_on_retry)
 	cr_assert_eq(symserver_count(&w.srv, " 500"), 2);
 	cr_assert_eq(symserver_count(&w.srv, " 200"), 1);
 	world_fini(&w);
-}
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 Test(symbols_fetch, retry_after_is_honoured)
