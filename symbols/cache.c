@@ -901,7 +901,8 @@ dw_symcache_evict(uint64_t *freed, dw_symcache *c, uint64_t target)
 		return DW_OK; // another thread is evicting already
 	evict_list l = {0};
 	walk_entries(c, collect_fn, &l);
-	qsort(l.items, l.count, sizeof(*l.items), by_last_use);
+	if (l.count > 0) // qsort's array must not be NULL, even when empty
+		qsort(l.items, l.count, sizeof(*l.items), by_last_use);
 	uint64_t        usage = l.total, gone = 0;
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
