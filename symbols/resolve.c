@@ -724,8 +724,19 @@ dw_resolver_module(dw_symmodule *out, dw_resolver *r, dw_fetcher *fetcher,
 			return rv;
 		note_file(out, "image", req->code_file, req->code_id, &out->pe);
 	}
+	// The name the PDB and .sym are asked by: normally out->debug_file. The
+	// request's may be a full path longer than that field; keep its base
+	// name, and when even that does not fit pass the request's own name on,
+	// for dw_resolver_file to refuse (a truncated name names another file).
+	const char *dfile = out->debug_file;
 	if (req->debug_file != NULL && req->debug_id != NULL) {
-		snprintf(out->debug_file, sizeof(out->debug_file), "%s", req->debug_file);
+		const char *base = req->debug_file;
+		for (const char *s = base; *s != '\0'; s++)
+			if (*s == '/' || *s == '\\')
+				base = s + 1;
+		snprintf(out->debug_file, sizeof(out->debug_file), "%s", base);
+		if (strlen(base) >= sizeof(out->debug_file))
+			dfile = req->debug_file;
 		snprintf(out->debug_id, sizeof(out->debug_id), "%s", req->debug_id);
 	} else if (found(&out->pe)) {
 		identity_from_pe(out, out->pe.path);
@@ -742,13 +753,13 @@ dw_resolver_module(dw_symmodule *out, dw_resolver *r, dw_fetcher *fetcher,
 	}
 	bool have_id = out->debug_file[0] != '\0' && out->debug_id[0] != '\0';
 	if ((mask & DW_FILE_PDB) && have_id) {
-		if ((rv = dw_resolver_file(&out->pdb, r, fetcher, DW_FILE_PDB, out->debug_file,
+		if ((rv = dw_resolver_file(&out->pdb, r, fetcher, DW_FILE_PDB, dfile,
 		                           out->debug_id)) != DW_OK)
 			return rv;
 		note_file(out, "pdb", out->debug_file, out->debug_id, &out->pdb);
 	}
 	if ((mask & DW_FILE_SYM) && have_id && (!(mask & DW_FILE_PDB) || !found(&out->pdb))) {
-		if ((rv = dw_resolver_file(&out->sym, r, fetcher, DW_FILE_SYM, out->debug_file,
+		if ((rv = dw_resolver_file(&out->sym, r, fetcher, DW_FILE_SYM, dfile,
 		                           out->debug_id)) != DW_OK)
 			return rv;
 		note_file(out, "sym", out->debug_file, out->debug_id, &out->sym);
