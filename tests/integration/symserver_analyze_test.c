@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "clients/client.h"
+#include "symbols/resolve.h"
 #include "tests/symbols/symserver.h"
 #include "tests/synth/synth.h"
 
@@ -682,4 +683,45 @@ Test(symserver_analyze, hostile_names_are_refused)
 	symserver_stop(&srv);
 	rm_rf(root);
 	free(dump);
+}
+
+// The daemon's report says only "missing" for a module without symbols; the
+// resolver it uses says why: each name no store path can hold is refused
+// with a note (same names as above, same identity, no network).
+Test(symserver_analyze, hostile_names_refused_by_the_resolver_with_a_note)
+{
+	memset(long_pdb, 'A', 300);
+	memcpy(long_pdb + 300, ".pdb", 5);
+	char root[256], sp[300];
+	scratch_dir(root, "saresolve");
+	snprintf(sp, sizeof(sp), "%s/cache", root);
+	dw_symcache *cache = NULL;
+	cr_assert_eq(dw_symcache_open(&cache, sp, NULL, NULL), DW_OK);
+	dw_sympath path;
+	dw_sympath_init(&path);
+	char text[400];
+	snprintf(text, sizeof(text), "cache*%s", sp);
+	cr_assert_eq(dw_sympath_parse(&path, text, NULL), DW_OK);
+	dw_resolver *res = NULL;
+	cr_assert_eq(dw_resolver_new(&res, &path, cache), DW_OK);
+	static const char *const refused[] = {"ctl\x01\x1b[2J\n.pdb", long_pdb, "..",
+	                                      "C:evil.pdb", "con.pdb", "x\\..", "y.pdb:stream"};
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		dw_symmodule_req req = {.debug_file = refused[i],
+		                        .debug_id   = "5A9832E5287241C1838ED98914E9B7FF1",
+		                        .want       = DW_FILE_PDB};
+		dw_symmodule     m;
+		cr_assert_eq(dw_resolver_module(&m, res, NULL, &req), DW_OK);
+		cr_log_info("pdb name %zu: %s: %s", i, dw_symstatus_name(m.pdb.status), m.pdb.note);
+		cr_expect_eq(m.pdb.status, DW_SYMST_REFUSED, "name %zu (%.40s): %s", i, refused[i],
+		             dw_symstatus_name(m.pdb.status));
+		cr_expect(strstr(m.pdb.note, "refused") != NULL ||
+		              strstr(m.pdb.note, "longer than") != NULL,
+		          "name %zu: note \"%s\"", i, m.pdb.note);
+		dw_symmodule_fini(&m);
+	}
+	dw_resolver_free(res);
+	dw_sympath_fini(&path);
+	dw_symcache_close(cache);
+	rm_rf(root);
 }
