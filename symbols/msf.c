@@ -209,7 +209,13 @@ dw_msf_open(dw_msf **out, const uint8_t *data, size_t len, dw_notes *notes)
 		goto out;
 	}
 	if (memcmp(magic, msf_magic, sizeof(msf_magic)) != 0) {
-		if (memcmp(magic, msf_old_magic, sizeof(msf_old_magic) - 1) == 0)
+		// The PDB 2.00 signature (37 bytes) is longer than the 32 read so
+		// far: take it through its own window, or a 33-byte file starting
+		// "Microsof" is compared past its end (fuzz_pdb found this).
+		dw_cur whole, old;
+		dw_cur_init(&whole, data, len);
+		if (dw_cur_window(&old, &whole, 0, sizeof(msf_old_magic) - 1) == DW_OK &&
+		    memcmp(old.base, msf_old_magic, sizeof(msf_old_magic) - 1) == 0)
 			rv = dw_fail(notes, DW_EUNSUPPORTED, "MSF: old PDB 2.00 format is not supported");
 		else
 			rv = dw_fail(notes, DW_ECORRUPT, "MSF: bad magic (not an MSF 7.00 file)");

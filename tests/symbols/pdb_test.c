@@ -125,6 +125,40 @@ Test(symbols_msf, rejects_bad_block_size)
 	free(s.buf);
 }
 
+// Opens an exact-size heap copy, so ASan sees any read past its end.
+static dw_err
+open_exact(const void *bytes, size_t len, dw_notes *notes)
+{
+	uint8_t *p = malloc(len);
+	cr_assert_not_null(p);
+	memcpy(p, bytes, len);
+	dw_msf *m  = NULL;
+	dw_err  rv = dw_msf_open(&m, p, len, notes);
+	dw_msf_free(m);
+	free(p);
+	return rv;
+}
+
+// fuzz_pdb found that a file of 32..36 bytes starting like the 37-byte PDB
+// 2.00 signature was compared past its end (the reproducer is kept in
+// tests/fuzz/corpus/pdb/crash-old-magic-prefix-33-bytes.pdb).
+Test(symbols_msf, old_format_signature_is_read_within_the_file)
+{
+	static const char old[] = "Microsoft C/C++ program database 2.00\r\n\x1aJG";
+	dw_notes          notes;
+	dw_notes_init(&notes);
+	uint8_t buf[64] = {0};
+	memcpy(buf, old, sizeof(old) - 1);
+	cr_expect_eq(open_exact(buf, sizeof(buf), &notes), DW_EUNSUPPORTED);
+	cr_expect(notes_mention(&notes, "2.00"));
+	for (size_t len = 32; len < 37; len++)
+		cr_expect_eq(open_exact(buf, len, &notes), DW_ECORRUPT, "%zu bytes", len);
+	uint8_t fuzz[33] = {'M', 'i', 'c', 'r', 'o', 's', 'o', 'f', 0, 0};
+	memset(fuzz + 10, 0xff, 12);
+	cr_expect_eq(open_exact(fuzz, sizeof(fuzz), &notes), DW_ECORRUPT);
+	dw_notes_fini(&notes);
+}
+
 Test(symbols_msf, rejects_directory_block_past_eof)
 {
 	uint32_t sizes[] = {10};
