@@ -37,7 +37,7 @@ typedef struct run {
 	pthread_cond_t  cond;
 	dwc_client     *client; // NULL: --local
 	dwc_format      fmt;
-	bool            registers, progress, timings;
+	bool            registers, progress, timings, residue_full;
 	size_t          budget;
 	dwd_symbols    *symbols; // --local: the sources from --symbols / --symbol-path
 } run;
@@ -92,7 +92,8 @@ analyze_one(run *r, item *it)
 	}
 	dw_mapfile_close(&map);
 	if (code == 0) {
-		dwc_report_render_timed(f, reply->report, it->path, r->fmt, r->timings);
+		dwc_render_opts o = {.timings = r->timings, .residue_full = r->residue_full};
+		dwc_report_render_opts(f, reply->report, it->path, r->fmt, &o);
 		it->ok = true;
 	} else {
 		dwc_report_render_error(f, it->path, dwc_status_name(code), msg, r->fmt);
@@ -222,7 +223,7 @@ usage(FILE *f)
 	fprintf(f,
 	        "usage: dumpwalk analyze [--local] [--format text|json|breakpad] [--json|--pretty]\n"
 	        "                        [--symbols DIR]... [--symbol-path PATH] [--cache-dir DIR]\n"
-	        "                        [--registers] [--timings] [-j N] [--quiet]\n"
+	        "                        [--registers] [--timings] [--residue] [-j N] [--quiet]\n"
 	        "                        [--server URL]... [--token-file F] [--tls-ca F] [--timeout MS]\n"
 	        "                        FILE...|DIR\n"
 	        "Analyzes minidumps with dumpwalkd (--server, or DUMPWALK_SERVER, or the default\n"
@@ -230,8 +231,9 @@ usage(FILE *f)
 	        "symbols come from each --symbols directory (symbol-server, Breakpad or flat\n"
 	        "layout), then --symbol-path (_NT_SYMBOL_PATH syntax; default $_NT_SYMBOL_PATH);\n"
 	        "a daemon uses its own configured symbol path. --format breakpad prints\n"
-	        "minidump_stackwalk -m lines; json follows minidump-stackwalk's JSON. Exit\n"
-	        "status 1 when any dump failed.\n");
+	        "minidump_stackwalk -m lines; json follows minidump-stackwalk's JSON. The text\n"
+	        "residue shows return addresses and symbolic values; --residue shows every\n"
+	        "classified stack word. Exit status 1 when any dump failed.\n");
 }
 
 int
@@ -240,6 +242,7 @@ dwc_cmd_analyze(int argc, char **argv)
 	dwc_conn_args a;
 	dwc_conn_args_init(&a);
 	bool     local = false, quiet = false, registers = false, timings = false;
+	bool     residue_full = false;
 	const char *symdirs[DWC_MAX_SYMBOL_DIRS];
 	size_t      nsymdirs = 0;
 	const char *sympath = NULL, *cache_dir = NULL;
@@ -286,6 +289,8 @@ dwc_cmd_analyze(int argc, char **argv)
 			cache_dir = argv[++i];
 		} else if (strcmp(s, "--timings") == 0) {
 			timings = true;
+		} else if (strcmp(s, "--residue") == 0) {
+			residue_full = true;
 		} else if (strcmp(s, "--registers") == 0) {
 			registers = true;
 		} else if (strcmp(s, "--quiet") == 0 || strcmp(s, "-q") == 0) {
@@ -339,6 +344,7 @@ dwc_cmd_analyze(int argc, char **argv)
 	r.fmt    = fmt;
 	r.symbols = syms;
 	r.timings = timings;
+	r.residue_full = residue_full;
 	r.budget = 0;
 	r.registers = registers;
 	r.progress  = !quiet && isatty(STDERR_FILENO) && n > 1;

@@ -210,8 +210,135 @@ text_findings(FILE *f, const Dumpwalk__V1__AnalysisReport *r)
 		fprintf(f, "  no findings\n");
 }
 
+// WinDbg's dps prints 64-bit values as two 8-digit halves joined by a backtick.
 static void
-render_text(FILE *f, const Dumpwalk__V1__AnalysisReport *r, const char *name, bool timings)
+put_word(FILE *f, uint64_t v, uint32_t ptr)
+{
+	if (ptr == 8)
+		fprintf(f, "%08" PRIx64 "`%08" PRIx64, v >> 32, v & 0xffffffffu);
+	else
+		fprintf(f, "%08" PRIx64, v);
+}
+
+// What the collapsed residue keeps: return addresses and values with a
+// symbol (code pointers, named globals), what an analyst reads first.
+static bool
+word_symbolic(const Dumpwalk__V1__ResidueWord *w)
+{
+	return strcmp(w->class_, "return") == 0 || w->function[0] != 0;
+}
+
+static void
+text_residue_word(FILE *f, const Dumpwalk__V1__ResidueWord *w, uint32_t ptr)
+{
+	fprintf(f, "    ");
+	put_word(f, w->address, ptr);
+	fprintf(f, "  ");
+	put_word(f, w->value, ptr);
+	if (w->module[0] != 0) {
+		fputc(' ', f);
+		put_modname(f, w->module);
+		if (w->function[0] != 0) {
+			fputc('!', f);
+			put_safe(f, w->function);
+			fprintf(f, "+0x%" PRIx64, w->function_offset);
+		} else {
+			fprintf(f, "+0x%" PRIx64, w->module_offset);
+		}
+	}
+	if (strcmp(w->class_, "return") == 0) {
+		fprintf(f, " [return, %s", w->live ? "live frame" : "residue");
+		if (w->call_target != 0) {
+			fprintf(f, ", calls 0x%" PRIx64, w->call_target);
+			if (w->call_target_function[0] != 0) {
+				fputc(' ', f);
+				put_safe(f, w->call_target_function);
+			}
+		}
+		fputc(']', f);
+	} else if (strcmp(w->class_, "code") == 0) {
+		fprintf(f, " [code pointer, not a call site]");
+	} else if (strcmp(w->class_, "stack") == 0) {
+		fprintf(f, " [stack of thread %" PRIu32 "]", w->thread_id);
+	} else if (strcmp(w->class_, "ascii") == 0 || strcmp(w->class_, "utf16") == 0) {
+		fprintf(f, " [%s \"", w->class_);
+		put_safe(f, w->text);
+		fprintf(f, "\"]");
+	} else if (strcmp(w->class_, "fill") == 0) {
+		fprintf(f, " [fill ");
+		put_safe(f, w->text);
+		fputc(']', f);
+	} else {
+		fprintf(f, " [%s]", w->class_);
+	}
+	if (w->below_sp)
+		fprintf(f, " (below sp)");
+	fputc('\n', f);
+}
+
+// The thread's raw-stack residue in dps form: a summary line, then the
+// words (collapsed unless `full`), then its hidden exceptions.
+static void
+text_residue(FILE *f, const Dumpwalk__V1__AnalysisReport *r, uint32_t tid, bool full)
+{
+	const Dumpwalk__V1__ResidueThread *t = NULL;
+	for (size_t i = 0; r->residue != NULL && i < r->residue->n_threads && t == NULL; i++)
+		if (r->residue->threads[i]->thread_id == tid)
+			t = r->residue->threads[i];
+	if (t == NULL)
+		return;
+	if (t->missing) {
+		fprintf(f, "  Residue: no stack memory in the dump\n");
+		return;
+	}
+	fprintf(f, "  Residue (dps) 0x%" PRIx64 "-0x%" PRIx64 ", sp 0x%" PRIx64 ":", t->scanned_from,
+	        t->scanned_to, t->stack_pointer);
+	for (size_t i = 0; i < t->n_counts; i++)
+		fprintf(f, " %s %" PRIu64, t->counts[i]->class_, t->counts[i]->count);
+	fprintf(f, "; %" PRIu64 " residue return address%s\n", t->residue_returns,
+	        t->residue_returns == 1 ? "" : "es");
+	size_t hidden = 0;
+	for (size_t i = 0; i < t->n_words; i++) {
+		if (full || word_symbolic(t->words[i]))
+			text_residue_word(f, t->words[i], t->pointer_size);
+		else
+			hidden++;
+	}
+	if (hidden > 0)
+		fprintf(f, "    (%zu other classified words not shown: --residue shows them)\n", hidden);
+	if (t->words_omitted > 0 || t->dropped > 0)
+		fprintf(f, "    (%" PRIu64 " classified words not in the report)\n",
+		        t->words_omitted + t->dropped);
+	for (size_t h = 0; h < t->n_hidden; h++) {
+		const Dumpwalk__V1__HiddenException *x = t->hidden[h];
+		if (x->record_address != 0)
+			fprintf(f, "    hidden exception: 0x%08" PRIX32 " %s at 0x%" PRIx64
+			           " (record at 0x%" PRIx64 ", %" PRIu64 " cop%s)\n",
+			        x->code, x->code_name, x->address, x->record_address, x->copies,
+			        x->copies == 1 ? "y" : "ies");
+		else
+			fprintf(f, "    hidden exception: dispatch residue only\n");
+		if (x->context_address != 0)
+			fprintf(f, "      context at 0x%" PRIx64 ": ip 0x%" PRIx64 " sp 0x%" PRIx64 "\n",
+			        x->context_address, x->context_ip, x->context_sp);
+		if (x->stack != NULL)
+			text_stack(f, r, x->stack, t->pointer_size == 4 ? 8 : 16);
+	}
+}
+
+static void
+text_signature(FILE *f, const Dumpwalk__V1__AnalysisReport *r)
+{
+	if (r->signature == NULL)
+		return;
+	fprintf(f, "Signature: ");
+	put_safe(f, r->signature->text);
+	fprintf(f, " (hash 0x%016" PRIx64 ")\n", r->signature->hash);
+}
+
+static void
+render_text(FILE *f, const Dumpwalk__V1__AnalysisReport *r, const char *name, bool timings,
+            bool residue_full)
 {
 	char when[40] = "";
 	int  digits   = r->system_info != NULL && strcmp(r->system_info->cpu, "x86") == 0 ? 8 : 16;
@@ -251,6 +378,7 @@ render_text(FILE *f, const Dumpwalk__V1__AnalysisReport *r, const char *name, bo
 	}
 	if (!r->symbols_configured)
 		fprintf(f, "symbols: none configured (frames by module+offset)\n");
+	text_signature(f, r);
 	text_exception(f, r, digits);
 	text_findings(f, r);
 
@@ -278,6 +406,7 @@ render_text(FILE *f, const Dumpwalk__V1__AnalysisReport *r, const char *name, bo
 			        t->wow64_layout[0] != 0 ? t->wow64_layout : "no context");
 			text_stack(f, r, t->stack32, 8);
 		}
+		text_residue(f, r, t->thread_id, residue_full);
 	}
 
 	fprintf(f, "\nModules (lm): %zu\n", r->n_modules);
@@ -522,6 +651,131 @@ json_findings(dwc_json *j, const Dumpwalk__V1__AnalysisReport *r)
 }
 
 static void
+json_signature(dwc_json *j, const Dumpwalk__V1__AnalysisReport *r)
+{
+	dwc_json_key(j, "signature");
+	const Dumpwalk__V1__Signature *s = r->signature;
+	if (s == NULL) {
+		dwc_json_null(j);
+		return;
+	}
+	dwc_json_begin_object(j);
+	dwc_json_kv_string(j, "text", s->text);
+	dwc_json_kv_hex(j, "hash", s->hash);
+	dwc_json_kv_string(j, "pattern", s->pattern[0] != 0 ? s->pattern : NULL);
+	dwc_json_kv_uint(j, "thread_id", s->thread_id);
+	dwc_json_kv_bool(j, "from_hidden", s->from_hidden);
+	dwc_json_key(j, "frames");
+	dwc_json_begin_array(j);
+	for (size_t i = 0; i < s->n_frames; i++)
+		dwc_json_string(j, s->frames[i]);
+	dwc_json_end_array(j);
+	dwc_json_end_object(j);
+}
+
+static void
+json_residue_word(dwc_json *j, const Dumpwalk__V1__ResidueWord *w)
+{
+	dwc_json_begin_object(j);
+	dwc_json_kv_hex(j, "address", w->address);
+	dwc_json_kv_hex(j, "value", w->value);
+	dwc_json_kv_string(j, "class", w->class_);
+	if (strcmp(w->class_, "return") == 0)
+		dwc_json_kv_bool(j, "live", w->live);
+	dwc_json_kv_bool(j, "below_sp", w->below_sp);
+	if (w->module[0] != 0) {
+		dwc_json_kv_string(j, "module", w->module);
+		dwc_json_kv_hex(j, "module_offset", w->module_offset);
+	}
+	if (w->function[0] != 0) {
+		dwc_json_kv_string(j, "function", w->function);
+		dwc_json_kv_hex(j, "function_offset", w->function_offset);
+	}
+	if (w->call_target != 0) {
+		dwc_json_kv_hex(j, "call_target", w->call_target);
+		if (w->call_target_function[0] != 0)
+			dwc_json_kv_string(j, "call_target_function", w->call_target_function);
+	}
+	if (strcmp(w->class_, "stack") == 0)
+		dwc_json_kv_uint(j, "thread_id", w->thread_id);
+	if (w->text[0] != 0)
+		dwc_json_kv_string(j, "text", w->text);
+	dwc_json_end_object(j);
+}
+
+// dumpwalk.residue: every classified word the report carries, per thread.
+static void
+json_residue(dwc_json *j, const Dumpwalk__V1__AnalysisReport *r)
+{
+	dwc_json_key(j, "residue");
+	if (r->residue == NULL) {
+		dwc_json_null(j);
+		return;
+	}
+	dwc_json_begin_object(j);
+	dwc_json_key(j, "threads");
+	dwc_json_begin_array(j);
+	for (size_t i = 0; i < r->residue->n_threads; i++) {
+		const Dumpwalk__V1__ResidueThread *t = r->residue->threads[i];
+		dwc_json_begin_object(j);
+		dwc_json_kv_uint(j, "thread_id", t->thread_id);
+		dwc_json_kv_bool(j, "missing", t->missing);
+		dwc_json_kv_uint(j, "pointer_size", t->pointer_size);
+		dwc_json_kv_hex(j, "stack_pointer", t->stack_pointer);
+		dwc_json_key(j, "scanned");
+		dwc_json_begin_object(j);
+		dwc_json_kv_hex(j, "from", t->scanned_from);
+		dwc_json_kv_hex(j, "to", t->scanned_to);
+		dwc_json_end_object(j);
+		dwc_json_key(j, "counts");
+		dwc_json_begin_object(j);
+		for (size_t k = 0; k < t->n_counts; k++)
+			dwc_json_kv_uint(j, t->counts[k]->class_, t->counts[k]->count);
+		dwc_json_end_object(j);
+		dwc_json_kv_uint(j, "residue_returns", t->residue_returns);
+		dwc_json_kv_uint(j, "dropped", t->dropped);
+		dwc_json_kv_uint(j, "words_omitted", t->words_omitted);
+		dwc_json_key(j, "words");
+		dwc_json_begin_array(j);
+		for (size_t k = 0; k < t->n_words; k++)
+			json_residue_word(j, t->words[k]);
+		dwc_json_end_array(j);
+		dwc_json_key(j, "hidden_exceptions");
+		dwc_json_begin_array(j);
+		for (size_t h = 0; h < t->n_hidden; h++) {
+			const Dumpwalk__V1__HiddenException *x = t->hidden[h];
+			dwc_json_begin_object(j);
+			dwc_json_kv_hex(j, "code", x->code);
+			dwc_json_kv_string(j, "code_name", x->code_name[0] != 0 ? x->code_name : NULL);
+			dwc_json_kv_hex(j, "flags", x->flags);
+			dwc_json_kv_hex(j, "address", x->address);
+			dwc_json_key(j, "parameters");
+			dwc_json_begin_array(j);
+			for (size_t k = 0; k < x->n_parameters; k++)
+				dwc_json_hex(j, x->parameters[k]);
+			dwc_json_end_array(j);
+			dwc_json_kv_hex(j, "record", x->record_address);
+			dwc_json_kv_hex(j, "context", x->context_address);
+			dwc_json_kv_hex(j, "context_ip", x->context_ip);
+			dwc_json_kv_hex(j, "context_sp", x->context_sp);
+			dwc_json_kv_bool(j, "ip_matches", x->ip_matches);
+			dwc_json_kv_uint(j, "copies", x->copies);
+			dwc_json_key(j, "stack");
+			if (x->stack != NULL)
+				json_stack_extra(j, x->stack);
+			else
+				dwc_json_null(j);
+			json_frames(j, r, x->stack, t->pointer_size == 4 ? 8 : 16, false);
+			dwc_json_end_object(j);
+		}
+		dwc_json_end_array(j);
+		dwc_json_end_object(j);
+	}
+	dwc_json_end_array(j);
+	dwc_json_end_object(j);
+}
+
+static void
 render_json(FILE *f, const Dumpwalk__V1__AnalysisReport *r, const char *name, bool pretty,
             bool timings)
 {
@@ -671,7 +925,8 @@ render_json(FILE *f, const Dumpwalk__V1__AnalysisReport *r, const char *name, bo
 		dwc_json_null(&j);
 	}
 	json_findings(&j, r);
-	dwc_json_kv_string(&j, "signature", NULL);
+	json_signature(&j, r);
+	json_residue(&j, r);
 	dwc_json_key(&j, "wow64");
 	dwc_json_begin_object(&j);
 	dwc_json_kv_bool(&j, "is_wow64", r->wow64);
@@ -761,8 +1016,17 @@ void
 dwc_report_render_timed(FILE *f, const Dumpwalk__V1__AnalysisReport *r, const char *name,
                         dwc_format fmt, bool timings)
 {
+	dwc_render_opts o = {.timings = timings};
+	dwc_report_render_opts(f, r, name, fmt, &o);
+}
+
+void
+dwc_report_render_opts(FILE *f, const Dumpwalk__V1__AnalysisReport *r, const char *name,
+                       dwc_format fmt, const dwc_render_opts *o)
+{
+	bool timings = o != NULL && o->timings;
 	if (fmt == DWC_FORMAT_TEXT)
-		render_text(f, r, name, timings);
+		render_text(f, r, name, timings, o != NULL && o->residue_full);
 	else if (fmt == DWC_FORMAT_BREAKPAD)
 		dwc_report_render_breakpad(f, r);
 	else

@@ -31,6 +31,17 @@ void dwc_report_render(FILE *f, const Dumpwalk__V1__AnalysisReport *r, const cha
 void dwc_report_render_timed(FILE *f, const Dumpwalk__V1__AnalysisReport *r, const char *name,
                              dwc_format fmt, bool timings);
 
+// What a renderer shows beyond the defaults.
+typedef struct dwc_render_opts {
+	bool timings;      // the analysis times (they differ run to run)
+	bool residue_full; // text: every classified residue word the report carries,
+	                   // not only return addresses and symbolic values (JSON has them all)
+} dwc_render_opts;
+
+// dwc_report_render_opts is dwc_report_render with options (o may be NULL).
+void dwc_report_render_opts(FILE *f, const Dumpwalk__V1__AnalysisReport *r, const char *name,
+                            dwc_format fmt, const dwc_render_opts *o);
+
 // dwc_report_render_breakpad writes Breakpad's minidump_stackwalk -m lines
 // (OS|, CPU|, GPU|, Crash|, Module| lines, a blank line, then
 // thread|frame|module|function|file|line|offset) (clients/report_breakpad.c).

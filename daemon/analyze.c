@@ -22,6 +22,8 @@
 #include "walker/context.h"
 #include "walker/dump.h"
 #include "walker/finding.h"
+#include "walker/residue.h"
+#include "walker/signature.h"
 #include "walker/streams.h"
 #include "walker/walk.h"
 
@@ -558,6 +560,182 @@ b_walk(analysis_ctx *c, Dumpwalk__V1__AnalysisReport *r, const dw_walk *w)
 	}
 }
 
+static void
+b_signature(builder *b, Dumpwalk__V1__AnalysisReport *r, const dw_signature *sg)
+{
+	Dumpwalk__V1__Signature *o = b_array(b, 1, sizeof(*o));
+	if (o == NULL)
+		return;
+	dumpwalk__v1__signature__init(o);
+	o->text        = b_str(b, sg->text);
+	o->hash        = sg->hash;
+	o->pattern     = b_str(b, sg->pattern);
+	o->thread_id   = sg->thread_id;
+	o->from_hidden = sg->from_hidden;
+	char **fr      = b_array(b, sg->nframes, sizeof(*fr));
+	if (fr != NULL) {
+		for (size_t i = 0; i < sg->nframes; i++)
+			fr[i] = b_str(b, sg->frames[i]);
+		o->frames   = fr;
+		o->n_frames = sg->nframes;
+	}
+	r->signature = o;
+}
+
+static void
+b_residue_word(builder *b, Dumpwalk__V1__ResidueWord *o, const dw_res_word *w)
+{
+	dumpwalk__v1__residue_word__init(o);
+	o->address  = w->addr;
+	o->value    = w->value;
+	o->class_   = b_str(b, dw_res_class_name(w->cls));
+	o->live     = w->live;
+	o->below_sp = w->below_sp;
+	o->module   = b_str(b, w->module != NULL ? base_name(w->module->name) : NULL);
+	if (w->module != NULL)
+		o->module_offset = w->value - w->module->base;
+	o->function             = b_str(b, w->function);
+	o->function_offset      = w->function != NULL ? w->function_offset : 0;
+	o->call_target          = w->call_target;
+	o->call_target_function = b_str(b, w->target_function);
+	o->thread_id            = w->cls == DW_RES_STACK ? w->tid : 0;
+	o->text                 = b_str(b, w->text);
+}
+
+static Dumpwalk__V1__HiddenException *
+b_hidden(analysis_ctx *c, const dw_res_hidden *x)
+{
+	builder                       *b = c->b;
+	Dumpwalk__V1__HiddenException *o = b_array(b, 1, sizeof(*o));
+	if (o == NULL)
+		return NULL;
+	dumpwalk__v1__hidden_exception__init(o);
+	o->record_address  = x->record_addr;
+	o->code            = x->code;
+	o->code_name       = b_str(b, dw_ntstatus_name(x->code));
+	o->flags           = x->flags;
+	o->address         = x->address;
+	size_t np          = x->nparams < 15 ? x->nparams : 15;
+	uint64_t *ps       = b_array(b, np, sizeof(*ps));
+	if (ps != NULL) {
+		memcpy(ps, x->params, np * sizeof(*ps));
+		o->parameters   = ps;
+		o->n_parameters = np;
+	}
+	o->context_address = x->context_addr;
+	o->context_ip      = x->context_ip;
+	o->context_sp      = x->context_sp;
+	o->ip_matches      = x->ip_matches;
+	o->copies          = x->copies;
+	if (x->stack.nframes > 0)
+		o->stack = b_stack(c, &x->stack, false);
+	return o;
+}
+
+// Residue words a report carries per thread. A stack overflowing by
+// recursion classifies thousands of words (stack_overflow.dmp of our corpus:
+// a 248 KB report with all of them, 70 KB with 256, over the smallest
+// max_message_bytes, 64k); 64, as clients/render_residue.c shows, keeps the
+// return addresses of a typical stack and bounds the report.
+#define DWD_RESIDUE_REPORT_WORDS 64
+
+static bool
+word_symbolic(const dw_res_word *w)
+{
+	return w->cls == DW_RES_RETURN || w->function != NULL;
+}
+
+// The residue: per thread the counts of the classes found, the classified
+// words (return addresses and symbolic values first, up to
+// DWD_RESIDUE_REPORT_WORDS; renderers collapse further) and hidden
+// exceptions.
+static void
+b_residue(analysis_ctx *c, Dumpwalk__V1__AnalysisReport *r, const dw_residue *res)
+{
+	builder              *b = c->b;
+	size_t                n = 0;
+	const dw_res_thread  *t = dw_residue_threads(res, &n);
+	Dumpwalk__V1__Residue *o = b_array(b, 1, sizeof(*o));
+	Dumpwalk__V1__ResidueThread  *ts  = b_array(b, n, sizeof(*ts));
+	Dumpwalk__V1__ResidueThread **tps = b_array(b, n, sizeof(*tps));
+	if (o == NULL || (n > 0 && (ts == NULL || tps == NULL)))
+		return;
+	dumpwalk__v1__residue__init(o);
+	for (size_t i = 0; i < n; i++) {
+		Dumpwalk__V1__ResidueThread *ot = &ts[i];
+		dumpwalk__v1__residue_thread__init(ot);
+		ot->thread_id       = t[i].tid;
+		ot->pointer_size    = t[i].ptr;
+		ot->stack_pointer   = t[i].sp;
+		ot->scanned_from    = t[i].lo;
+		ot->scanned_to      = t[i].hi;
+		ot->residue_returns = t[i].residue_returns;
+		ot->dropped         = t[i].dropped;
+		ot->missing         = t[i].missing;
+		size_t nc           = 0;
+		for (int k = DW_RES_OTHER + 1; k < DW_RES_NCLASSES; k++)
+			nc += t[i].counts[k] != 0;
+		Dumpwalk__V1__ResidueCount  *cs  = b_array(b, nc, sizeof(*cs));
+		Dumpwalk__V1__ResidueCount **cps = b_array(b, nc, sizeof(*cps));
+		if (cs != NULL && cps != NULL) {
+			size_t m = 0;
+			for (int k = DW_RES_OTHER + 1; k < DW_RES_NCLASSES; k++) {
+				if (t[i].counts[k] == 0)
+					continue;
+				dumpwalk__v1__residue_count__init(&cs[m]);
+				cs[m].class_ = b_str(b, dw_res_class_name((dw_res_class)k));
+				cs[m].count  = t[i].counts[k];
+				cps[m]       = &cs[m];
+				m++;
+			}
+			ot->counts   = cps;
+			ot->n_counts = m;
+		}
+		// Which words fit: symbolic ones first, then the rest, each in
+		// address order; written in address order.
+		size_t nsym = 0;
+		for (size_t k = 0; k < t[i].nwords; k++)
+			nsym += word_symbolic(&t[i].words[k]);
+		size_t keep = t[i].nwords < DWD_RESIDUE_REPORT_WORDS ? t[i].nwords
+		                                                     : DWD_RESIDUE_REPORT_WORDS;
+		size_t sym_room   = nsym < keep ? nsym : keep;
+		size_t other_room = keep - sym_room;
+		Dumpwalk__V1__ResidueWord  *ws  = b_array(b, keep, sizeof(*ws));
+		Dumpwalk__V1__ResidueWord **wps = b_array(b, keep, sizeof(*wps));
+		if (ws != NULL && wps != NULL) {
+			size_t m = 0;
+			for (size_t k = 0; k < t[i].nwords && m < keep; k++) {
+				bool sym = word_symbolic(&t[i].words[k]);
+				if (sym ? sym_room == 0 : other_room == 0)
+					continue;
+				if (sym)
+					sym_room--;
+				else
+					other_room--;
+				b_residue_word(b, &ws[m], &t[i].words[k]);
+				wps[m] = &ws[m];
+				m++;
+			}
+			ot->words   = wps;
+			ot->n_words = m;
+		}
+		ot->words_omitted = t[i].nwords - ot->n_words;
+		Dumpwalk__V1__HiddenException **hs = b_array(b, t[i].nhidden, sizeof(*hs));
+		if (hs != NULL) {
+			size_t m = 0;
+			for (size_t k = 0; k < t[i].nhidden; k++)
+				if ((hs[m] = b_hidden(c, &t[i].hidden[k])) != NULL)
+					m++;
+			ot->hidden   = hs;
+			ot->n_hidden = m;
+		}
+		tps[i] = ot;
+	}
+	o->threads   = tps;
+	o->n_threads = n;
+	r->residue   = o;
+}
+
 static uint64_t
 now_us(void)
 {
@@ -800,6 +978,19 @@ dwd_analyze(dwd_analysis *out, const uint8_t *dump, size_t len, const dwd_analyz
 	dw_classify_config_default(&cc);
 	if (!cancelled(opt) && dw_classify(&fs, d, &cc) == DW_OK && w != NULL)
 		(void)dw_classify_walk(fs, d, w, &cc);
+	// Raw-stack residue (and the patterns it shows), then the signature,
+	// which may use a hidden exception's recovered stack. Each degrades to
+	// absent on failure, like the walk.
+	dw_residue   *res = NULL;
+	dw_signature *sig = NULL;
+	if (w != NULL && !cancelled(opt)) {
+		if (dw_residue_scan(&res, w, NULL) != DW_OK)
+			res = NULL;
+		if (res != NULL && fs != NULL)
+			(void)dw_residue_classify(fs, res);
+		if (dw_signature_make(&sig, w, fs, res, NULL) != DW_OK)
+			sig = NULL;
+	}
 	uint64_t t_class = now_us();
 
 	builder b;
@@ -824,6 +1015,10 @@ dwd_analyze(dwd_analysis *out, const uint8_t *dump, size_t len, const dwd_analyz
 	b_crash(&b, &r, d);
 	if (fs != NULL)
 		b_findings(&b, &r, fs);
+	if (sig != NULL)
+		b_signature(&b, &r, sig);
+	if (res != NULL)
+		b_residue(&c, &r, res);
 	if (nm > 0 && r.n_modules == nm) {
 		r.has_main_module = true;
 		r.main_module     = 0;
@@ -862,7 +1057,9 @@ dwd_analyze(dwd_analysis *out, const uint8_t *dump, size_t len, const dwd_analyz
 		}
 	}
 	dw_arena_fini(&b.a);
+	dw_signature_free(sig);
 	dw_findings_free(fs);
+	dw_residue_free(res);
 	dw_walk_free(w);
 	dw_dump_free(d);
 }
