@@ -273,6 +273,19 @@ const dw_pe_function *dw_pe_function_find(const dw_pe *pe, uint32_t rva);
 // unusable unwind data. Thread-safe.
 dw_err dw_pe_unwind_rule(dw_unwind_rule *out, const dw_pe *pe, uint32_t rva, unsigned flags);
 
+// dw_unwind_rule_derive is the derivation behind dw_pe_unwind_rule, shared
+// with compiled symbol tables (which keep raw UNWIND_INFO bytes, not a PE):
+// the rule at prolog offset `prolog_off` (UINT32_MAX: past the prolog) of
+// the function [begin, end) whose UNWIND_INFO is `first`. Chained records
+// come from `next` (the record `cur` chains to, or NULL when unreadable);
+// a record may be reused by `next` once it returns. DW_ECORRUPT for a chain
+// loop (by RVA) or an unreadable chained record, DW_ELIMIT past
+// DW_MAX_PE_UNWIND_CHAIN records.
+dw_err dw_unwind_rule_derive(dw_unwind_rule *out, const dw_pe_unwind_info *first,
+                             const dw_pe_unwind_info *(*next)(const dw_pe_unwind_info *cur,
+                                                              void *arg),
+                             void *arg, uint32_t begin, uint32_t end, uint32_t prolog_off);
+
 // dw_pe_read_rva copies len bytes at rva into dst; DW_ETRUNC when any of them
 // lies outside the image data (in the file layout, outside section raw data).
 dw_err dw_pe_read_rva(const dw_pe *pe, uint32_t rva, void *dst, size_t len);

@@ -457,6 +457,13 @@ apply_info(rule_state *s, const dw_pe_unwind_info *ui, uint32_t prolog_off)
 	}
 }
 
+static const dw_pe_unwind_info *
+pe_chain_next(const dw_pe_unwind_info *cur, void *arg)
+{
+	(void)arg;
+	return cur->chain;
+}
+
 dw_err
 dw_pe_unwind_rule(dw_unwind_rule *out, const dw_pe *pe, uint32_t rva, unsigned flags)
 {
@@ -466,29 +473,38 @@ dw_pe_unwind_rule(dw_unwind_rule *out, const dw_pe *pe, uint32_t rva, unsigned f
 		return DW_ENOTFOUND;
 	if (f->info == NULL)
 		return DW_ECORRUPT;
-	rule_state s = {.sp = {DW_X64_RSP, 0}};
-	uint32_t   po = (flags & DW_PE_RULE_BODY) ? UINT32_MAX : rva - f->begin;
+	uint32_t po = (flags & DW_PE_RULE_BODY) ? UINT32_MAX : rva - f->begin;
+	return dw_unwind_rule_derive(out, f->info, pe_chain_next, NULL, f->begin, f->end, po);
+}
 
-	const dw_pe_unwind_info *seen[DW_MAX_PE_UNWIND_CHAIN + 1];
-	size_t                   nseen = 0;
-	for (const dw_pe_unwind_info *ui = f->info; ui != NULL; ui = ui->chain) {
+dw_err
+dw_unwind_rule_derive(dw_unwind_rule *out, const dw_pe_unwind_info *first,
+                      const dw_pe_unwind_info *(*next)(const dw_pe_unwind_info *cur, void *arg),
+                      void *arg, uint32_t begin, uint32_t end, uint32_t po)
+{
+	memset(out, 0, sizeof(*out));
+	rule_state s = {.sp = {DW_X64_RSP, 0}};
+
+	uint32_t seen[DW_MAX_PE_UNWIND_CHAIN + 1];
+	size_t   nseen = 0;
+	for (const dw_pe_unwind_info *ui = first;;) {
 		for (size_t i = 0; i < nseen; i++) {
-			if (seen[i] == ui)
-				return DW_ECORRUPT; // chain loop
+			if (seen[i] == ui->rva)
+				return DW_ECORRUPT; // chain loop (cfi_chained_loop.exe)
 		}
 		if (nseen == DW_MAX_PE_UNWIND_CHAIN + 1)
 			return DW_ELIMIT;
-		seen[nseen++] = ui;
+		seen[nseen++] = ui->rva;
 		// A chained record describes the parent function's prolog, which has
 		// fully run by the time any of its fragments executes.
 		apply_info(&s, ui, nseen == 1 ? po : UINT32_MAX);
-		if (s.machframe)
+		if (s.machframe || !ui->chained)
 			break;
-		if (ui->chained && ui->chain == NULL)
+		if ((ui = next(ui, arg)) == NULL)
 			return DW_ECORRUPT;
 	}
-	out->func_begin  = f->begin;
-	out->func_end    = f->end;
+	out->func_begin  = begin;
+	out->func_end    = end;
 	out->chain_depth = (uint8_t)(nseen - 1);
 	// CFA: the RSP before the call, i.e. just above the return address.
 	int64_t cfa_off = s.sp.off + 8;

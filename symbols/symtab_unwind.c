@@ -2,52 +2,21 @@
 // the RUNTIME_FUNCTION and UNWIND_INFO bytes a compiled table stores, and its
 // Breakpad STACK CFI spelling.
 //
-// Same semantics as dw_pe_unwind_rule (symbols/pe_unwind.c), over table bytes
-// instead of an open image; tests/symbols/symbols_compare_test.c checks the
-// two agree at every function of the corpus x64 images. Layouts: Microsoft
+// The rule itself is dw_unwind_rule_derive (symbols/pe_unwind.c), the same
+// derivation dw_pe_unwind_rule uses; this file only decodes the table's raw
+// UNWIND_INFO bytes into its records. tests/symbols/symbols_compare_test.c
+// checks the two paths agree at every function of the corpus x64 images. Layouts: Microsoft
 // "x64 exception handling" (UNWIND_INFO, UNWIND_CODE); version 2 epilog codes
 // as pe_unwind.c infers them (they lead the code array and never change the
 // prolog state).
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/cur.h"
 #include "common/limits.h"
 #include "symbols/symtab_from.h"
-
-typedef struct loc {
-	uint8_t reg;
-	int64_t off;
-} loc;
-
-typedef struct state {
-	loc     sp;
-	int64_t rsp_only;
-	uint8_t nsaved;
-	uint8_t saved_reg[DW_UNWIND_MAX_SAVED];
-	loc     saved_at[DW_UNWIND_MAX_SAVED];
-	bool    machframe;
-	int64_t machframe_rsp;
-} state;
-
-typedef struct code {
-	uint8_t  po, op, info;
-	uint32_t value;
-} code;
-
-static void
-save(state *s, uint8_t reg, loc where)
-{
-	for (size_t i = 0; i < s->nsaved; i++) {
-		if (s->saved_reg[i] == reg)
-			return;
-	}
-	if (s->nsaved < DW_UNWIND_MAX_SAVED) {
-		s->saved_reg[s->nsaved]  = reg;
-		s->saved_at[s->nsaved++] = where;
-	}
-}
 
 static unsigned
 op_slots(uint8_t op, uint8_t info)
@@ -68,18 +37,20 @@ op_slots(uint8_t op, uint8_t info)
 	}
 }
 
-// One UNWIND_INFO decoded: its prolog codes, frame register and chain.
+// One UNWIND_INFO decoded into the PE reader's record, with room for the
+// most codes an UNWIND_INFO can hold (its count is a byte).
 typedef struct info {
-	uint8_t  version, flags, nslots, frame_reg, frame_offset;
-	code     codes[256];
-	size_t   ncodes;
-	bool     chained;
-	uint32_t chain_unwind_rva;
+	dw_pe_unwind_info ui;
+	dw_pe_unwind_code codes[256];
 } info;
 
 static dw_err
-decode(info *ui, const uint8_t *bytes, size_t len)
+decode(info *h, uint32_t rva, const uint8_t *bytes, size_t len)
 {
+	dw_pe_unwind_info *ui = &h->ui;
+	memset(ui, 0, sizeof(*ui));
+	ui->rva   = rva;
+	ui->codes = h->codes;
 	dw_cur c;
 	dw_cur_init(&c, bytes, len);
 	uint8_t vf = dw_cur_u8(&c);
@@ -115,8 +86,8 @@ decode(info *ui, const uint8_t *bytes, size_t len)
 			break; // as pe_unwind.c: the codes before stay in force
 		dw_cur nx;
 		dw_cur_init(&nx, slots + 2 * (i + 1), 2 * (used - 1));
-		code *k = &ui->codes[ui->ncodes++];
-		*k      = (code){slots[2 * i], op, inf, 0};
+		dw_pe_unwind_code *k = &h->codes[ui->ncodes++];
+		*k = (dw_pe_unwind_code){.prolog_offset = slots[2 * i], .op = op, .info = inf};
 		switch (op) {
 		case DW_UWOP_ALLOC_LARGE:
 			k->value = inf == 0 ? (uint32_t)dw_cur_u16le(&nx) * 8 : dw_cur_u32le(&nx);
@@ -153,57 +124,24 @@ decode(info *ui, const uint8_t *bytes, size_t len)
 	return DW_OK;
 }
 
-static void
-apply(state *s, const info *ui, uint32_t prolog_off)
+// Chained records of a table's function: decoded from the bytes the table
+// keeps for each UNWIND_INFO RVA, into one reused buffer.
+typedef struct chain_reader {
+	const dw_symtab *table;
+	info             buf;
+} chain_reader;
+
+static const dw_pe_unwind_info *
+table_chain_next(const dw_pe_unwind_info *cur, void *arg)
 {
-	loc  frame  = s->sp;
-	bool has_fp = false;
-	for (size_t i = 0; i < ui->ncodes; i++) {
-		if (ui->codes[i].op == DW_UWOP_SET_FPREG && ui->codes[i].po <= prolog_off &&
-		    ui->frame_reg != 0)
-			has_fp = true;
-	}
-	if (has_fp) {
-		frame.reg = ui->frame_reg;
-		frame.off = -16 * (int64_t)ui->frame_offset;
-	}
-	for (size_t i = 0; i < ui->ncodes && !s->machframe; i++) {
-		const code *k = &ui->codes[i];
-		if (k->po > prolog_off)
-			continue;
-		switch (k->op) {
-		case DW_UWOP_PUSH_NONVOL:
-			save(s, k->info, s->sp);
-			s->sp.off += 8;
-			s->rsp_only += 8;
-			break;
-		case DW_UWOP_ALLOC_LARGE:
-		case DW_UWOP_ALLOC_SMALL:
-			s->sp.off += k->value;
-			s->rsp_only += k->value;
-			break;
-		case DW_UWOP_SET_FPREG:
-			if (has_fp)
-				s->sp = frame;
-			break;
-		case DW_UWOP_SAVE_NONVOL:
-		case DW_UWOP_SAVE_NONVOL_FAR:
-			save(s, k->info, (loc){frame.reg, frame.off + k->value});
-			break;
-		case DW_UWOP_SAVE_XMM128:
-		case DW_UWOP_SAVE_XMM128_FAR:
-			save(s, (uint8_t)(DW_X64_XMM0 + k->info), (loc){frame.reg, frame.off + k->value});
-			break;
-		case DW_UWOP_PUSH_MACHFRAME:
-			s->sp.off += k->value ? 8 : 0;
-			s->rsp_only += k->value ? 8 : 0;
-			s->machframe     = true;
-			s->machframe_rsp = s->sp.off + 24;
-			break;
-		default:
-			break;
-		}
-	}
+	chain_reader  *r  = arg;
+	uint32_t       at = cur->chain_unwind_rva;
+	const uint8_t *bytes;
+	size_t         len;
+	if (dw_symtab_x64_info(r->table, at, &bytes, &len) != DW_OK ||
+	    decode(&r->buf, at, bytes, len) != DW_OK)
+		return NULL;
+	return &r->buf.ui;
 }
 
 dw_err
@@ -216,57 +154,23 @@ dw_symtab_x64_rule(dw_unwind_rule *out, const dw_symtab *t, uint32_t rva, unsign
 		return rv;
 	if (f.info == NULL)
 		return DW_ECORRUPT;
-	state    s  = {.sp = {DW_X64_RSP, 0}};
+	// Two 256-code buffers (the first record and the chain) are too big for
+	// a stack frame; this is the .sym writer's and `symbols lookup`'s path,
+	// not the unwinder's.
+	struct {
+		chain_reader r;
+		info         first;
+	} *w = malloc(sizeof(*w));
+	if (w == NULL)
+		return DW_ENOMEM;
+	w->r.table  = t;
 	uint32_t po = (flags & DW_PE_RULE_BODY) ? UINT32_MAX : rva - f.begin;
-
-	uint32_t       seen[DW_MAX_PE_UNWIND_CHAIN + 1];
-	size_t         nseen = 0;
-	const uint8_t *bytes = f.info;
-	size_t         len   = f.info_len;
-	uint32_t       at    = f.unwind_rva;
-	info           ui;
-	for (;;) {
-		for (size_t i = 0; i < nseen; i++) {
-			if (seen[i] == at)
-				return DW_ECORRUPT; // chain loop (cfi_chained_loop.exe)
-		}
-		if (nseen == DW_MAX_PE_UNWIND_CHAIN + 1)
-			return DW_ELIMIT;
-		seen[nseen++] = at;
-		if (decode(&ui, bytes, len) != DW_OK)
-			return DW_ECORRUPT;
-		apply(&s, &ui, nseen == 1 ? po : UINT32_MAX);
-		if (s.machframe || !ui.chained)
-			break;
-		at = ui.chain_unwind_rva;
-		if (dw_symtab_x64_info(t, at, &bytes, &len) != DW_OK)
-			return DW_ECORRUPT;
-	}
-	out->func_begin  = f.begin;
-	out->func_end    = f.end;
-	out->chain_depth = (uint8_t)(nseen - 1);
-	int64_t cfa_off  = s.sp.off + 8;
-	if (cfa_off > INT32_MAX || cfa_off < INT32_MIN || s.rsp_only + 8 > INT32_MAX)
-		return DW_ECORRUPT;
-	out->cfa_reg        = s.sp.reg;
-	out->cfa_offset     = (int32_t)cfa_off;
-	out->ra_offset      = -8;
-	out->rsp_cfa_offset = (int32_t)(s.rsp_only + 8);
-	if (s.machframe) {
-		out->machframe    = true;
-		out->rsp_from_cfa = (int32_t)(s.machframe_rsp - cfa_off);
-	}
-	for (size_t i = 0; i < s.nsaved; i++) {
-		if (s.saved_at[i].reg != s.sp.reg)
-			continue;
-		int64_t rel = s.saved_at[i].off - cfa_off;
-		if (rel > INT32_MAX || rel < INT32_MIN)
-			continue;
-		out->saved[out->nsaved].reg        = s.saved_reg[i];
-		out->saved[out->nsaved].cfa_offset = (int32_t)rel;
-		out->nsaved++;
-	}
-	return DW_OK;
+	rv          = decode(&w->first, f.unwind_rva, f.info, f.info_len) != DW_OK
+	                  ? DW_ECORRUPT
+	                  : dw_unwind_rule_derive(out, &w->first.ui, table_chain_next, &w->r,
+	                                          f.begin, f.end, po);
+	free(w);
+	return rv;
 }
 
 static const char *const reg_names[16] = {
