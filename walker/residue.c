@@ -17,6 +17,9 @@
 #include "common/limits.h"
 #include "walker/wow64_int.h"
 
+// The words of a thread that kept none (never written).
+static const dw_res_word no_words[1];
+
 const char *
 dw_res_class_name(dw_res_class c)
 {
@@ -35,33 +38,40 @@ dw_res_class_name(dw_res_class c)
 
 // Fill patterns of the Windows heap, the debug CRT and compilers (as
 // documented by Microsoft for the debug CRT and /RTC, and as every Windows
-// debugging book lists them).
-static const struct {
-	uint32_t    v;
-	const char *name;
-} fills[] = {
-    {0xCCCCCCCCu, "0xCCCCCCCC: uninitialised stack (MSVC /RTCs, /GZ)"},
-    {0xCDCDCDCDu, "0xCDCDCDCD: uninitialised heap block (debug CRT)"},
-    {0xDDDDDDDDu, "0xDDDDDDDD: freed heap block (debug CRT)"},
-    {0xFDFDFDFDu, "0xFDFDFDFD: no-man's-land guard bytes (debug CRT)"},
-    {0xFEEEFEEEu, "0xFEEEFEEE: freed heap memory (HeapFree)"},
-    {0xBAADF00Du, "0xBAADF00D: uninitialised LocalAlloc/HeapAlloc memory (debug heap)"},
-    {0xABABABABu, "0xABABABAB: guard bytes after a HeapAlloc block"},
-    {0xBDBDBDBDu, "0xBDBDBDBD: guard bytes (debug CRT aligned blocks)"},
-    {0xDEADBEEFu, "0xDEADBEEF: poison value"},
-    {0xFEFEFEFEu, "0xFEFEFEFE: freed memory (page heap, debug CRT)"},
-};
+// debugging book lists them), by their 32-bit value. Every stack word
+// outside the small integers asks, so it is a switch (a few compares), not a
+// walk over a table.
+static const char *
+fill_of(uint32_t lo)
+{
+	switch (lo) {
+	case 0xCCCCCCCCu: return "0xCCCCCCCC: uninitialised stack (MSVC /RTCs, /GZ)";
+	case 0xCDCDCDCDu: return "0xCDCDCDCD: uninitialised heap block (debug CRT)";
+	case 0xDDDDDDDDu: return "0xDDDDDDDD: freed heap block (debug CRT)";
+	case 0xFDFDFDFDu: return "0xFDFDFDFD: no-man's-land guard bytes (debug CRT)";
+	case 0xFEEEFEEEu: return "0xFEEEFEEE: freed heap memory (HeapFree)";
+	case 0xBAADF00Du: return "0xBAADF00D: uninitialised LocalAlloc/HeapAlloc memory (debug heap)";
+	case 0xABABABABu: return "0xABABABAB: guard bytes after a HeapAlloc block";
+	case 0xBDBDBDBDu: return "0xBDBDBDBD: guard bytes (debug CRT aligned blocks)";
+	case 0xDEADBEEFu: return "0xDEADBEEF: poison value";
+	case 0xFEFEFEFEu: return "0xFEFEFEFE: freed memory (page heap, debug CRT)";
+	default: return NULL;
+	}
+}
 
-const char *
-dw_res_fill_name(uint64_t v, unsigned ptr)
+static inline const char *
+fill_name(uint64_t v, unsigned ptr)
 {
 	uint32_t lo = (uint32_t)v, hi = (uint32_t)(v >> 32);
 	if (ptr == 4 ? hi != 0 : (hi != lo && hi != 0))
 		return NULL;
-	for (size_t i = 0; i < sizeof(fills) / sizeof(fills[0]); i++)
-		if (fills[i].v == lo)
-			return fills[i].name;
-	return NULL;
+	return fill_of(lo);
+}
+
+const char *
+dw_res_fill_name(uint64_t v, unsigned ptr)
+{
+	return fill_name(v, ptr);
 }
 
 static bool
@@ -136,6 +146,39 @@ dw_res__symbol(dw_residue *r, uint64_t addr, const dw_md_module **mod, const cha
 	}
 }
 
+// A byte that may be an instruction prefix in 32- or 64-bit code (legacy
+// prefixes, and REX, which 32-bit code decodes as INC/DEC: a superset).
+static bool
+may_prefix(uint8_t b)
+{
+	switch (b) {
+	case 0x26: case 0x2E: case 0x36: case 0x3E: case 0x64: case 0x65: case 0x66: case 0x67:
+	case 0xF0: case 0xF2: case 0xF3:
+		return true;
+	default: return (b & 0xF0) == 0x40;
+	}
+}
+
+// Whether some CALL of 2..9 bytes could end at the end of code[0..len):
+// after any prefixes its opcode is E8 (rel), FF (/2 indirect, /3 far) or
+// 9A (far), never the last byte. Folklore: disassembling is the scan's
+// dearest step (Capstone with details on, up to eight decodes per value),
+// and most code values on a stack are no return address; this test,
+// which every encoding dw_dis_call_before accepts passes, settles ~90% of
+// them from the bytes alone.
+static bool
+may_end_call(const uint8_t *code, size_t len)
+{
+	for (size_t k = 2; k <= 9 && k <= len; k++) {
+		size_t j = len - k;
+		while (j + 1 < len && may_prefix(code[j]))
+			j++;
+		if (j + 1 < len && (code[j] == 0xE8 || code[j] == 0xFF || code[j] == 0x9A))
+			return true;
+	}
+	return false;
+}
+
 bool
 dw_res__call_before(dw_residue *r, dw_cpu cpu, uint64_t ret, uint64_t *target)
 {
@@ -153,30 +196,35 @@ dw_res__call_before(dw_residue *r, dw_cpu cpu, uint64_t ret, uint64_t *target)
 	// minidump rarely captures code pages). Without a provider that reads
 	// code, bytes come from dump memory only, and a read of the last 2
 	// bytes failing means every longer one fails too: one read decides.
+	// The walk reads code through dw_dump_read on r->d (walk.c), so a
+	// first byte outside every captured range settles it without a read.
 	const dw_symsrc *src = r->u->src;
-	if ((src == NULL || src->ops == NULL || src->ops->read_code == NULL) &&
-	    (ret < 2 || dw_uw__read_code(r->u, ret - 2, buf + sizeof(buf) - 2, 2) != 2))
-		return false;
+	if (src == NULL || src->ops == NULL || src->ops->read_code == NULL) {
+		size_t avail = 0;
+		if (ret < 2 || dw_dump_memory_at(r->d, ret - 2, &avail) == NULL ||
+		    (avail < 2 && dw_uw__read_code(r->u, ret - 2, buf + sizeof(buf) - 2, 2) != 2))
+			return false;
+	}
 	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]) && len == 0; i++)
 		if (ret >= tries[i] &&
 		    dw_uw__read_code(r->u, ret - tries[i], buf + sizeof(buf) - tries[i], tries[i]) == tries[i])
 			len = tries[i];
-	if (len == 0)
+	if (len == 0 || !may_end_call(buf + sizeof(buf) - len, len))
 		return false;
 	return dw_dis_call_before(r->u->dis, cpu, buf + sizeof(buf) - len, len, ret, target);
 }
 
-// Whether `value` in module m lies in code: MemoryInfoList's protection when
-// it covers the value, else a function (with a size) of the provider.
+// Whether `value` in module m (dw_uw__module_at's) lies in code:
+// MemoryInfoList's protection when it covers the value, else a function
+// (with a size) of the provider.
 static bool
-in_code(dw_residue *r, uint64_t value, bool *known)
+in_code(dw_residue *r, dw_uw_module *m, uint64_t value, bool *known)
 {
 	const dw_md_memory_info *mi = dw_md_streams_memory_info_at(r->s, value);
 	*known                      = mi != NULL && mi->state == DW_MD_MEM_COMMIT;
 	if (*known)
 		return (mi->protect & DW_MD_PAGE_EXECUTE_ANY) != 0;
-	dw_uw_module *m = dw_uw__module_at(r->u, value, DW_CPU_UNKNOWN);
-	void         *h = m != NULL ? dw_uw__handle(r->u, m) : NULL;
+	void *h = dw_uw__handle(r->u, m);
 	const dw_symsrc *src = r->u->src;
 	if (h == NULL || src == NULL || src->ops == NULL || src->ops->find == NULL)
 		return false;
@@ -202,67 +250,127 @@ dw_res__stack_of(const dw_residue *r, uint64_t addr)
 	return &r->stacks[lo - 1];
 }
 
+// Text, or nothing: what a value that points nowhere can still be. Both text
+// forms start with a printable byte at the lowest address, which most such
+// values (counts, flags, hashes) fail at once.
+static void
+classify_text(dw_residue *r, uint64_t value, unsigned ptr, dw_res_word *o)
+{
+	char     txt[9];
+	unsigned b0 = (unsigned)value & 0xff;
+	o->cls      = DW_RES_OTHER;
+	if (!is_print(b0))
+		return;
+	if (text_ascii(value, ptr, txt))
+		o->cls = DW_RES_ASCII;
+	else if (text_utf16(value, ptr, txt))
+		o->cls = DW_RES_UTF16;
+	else
+		return;
+	o->text = dw_arena_strdup(&r->arena, txt);
+	if (o->text == NULL)
+		o->cls = DW_RES_OTHER;
+}
+
+// A value >= 0x10000 in no module and no fill pattern (o zeroed but for
+// value): a stack, committed private memory, else text or nothing.
+static void
+classify_unmoduled(dw_residue *r, unsigned ptr, uint64_t value, dw_res_word *o)
+{
+	const dw_res_stackrange *sr = dw_res__stack_of(r, value);
+	if (sr != NULL) {
+		o->cls = DW_RES_STACK;
+		o->tid = sr->tid;
+		return;
+	}
+	const dw_md_memory_info *mi = dw_md_streams_memory_info_at(r->s, value);
+	if (mi != NULL && mi->state == DW_MD_MEM_COMMIT && mi->type == DW_MD_MEM_PRIVATE) {
+		o->cls = DW_RES_HEAP;
+		return;
+	}
+	classify_text(r, value, ptr, o);
+}
+
+// A value >= 0x10000 that is no fill pattern: a module (code or data), a
+// stack, committed private memory, else text or nothing.
 static void
 classify_uncached(dw_residue *r, dw_cpu cpu, unsigned ptr, uint64_t value, dw_res_word *o)
 {
-	char txt[9];
 	memset(o, 0, sizeof(*o));
-	o->value = value;
-	const char *fill = dw_res_fill_name(value, ptr);
-	if (fill != NULL) {
-		o->cls  = DW_RES_FILL;
-		o->text = fill;
-		return;
-	}
-	if (value >= 0x10000) {
-		dw_uw_module *m = dw_uw__module_at(r->u, value, DW_CPU_UNKNOWN);
-		if (m != NULL) {
-			bool     known, code = in_code(r, value, &known);
-			uint64_t target = 0, start;
-			o->module       = m->md;
-			if ((code || !known) && dw_res__call_before(r, cpu, value, &target)) {
-				o->cls         = DW_RES_RETURN;
-				o->call_target = target;
-				dw_res__symbol(r, value - 1, &o->module, &o->function, &start);
-				if (o->function != NULL)
-					o->function_offset = value - start;
-				if (target != 0) {
-					const dw_md_module *tm;
-					dw_res__symbol(r, target, &tm, &o->target_function, &start);
-				}
-				return;
-			}
-			o->cls = code ? DW_RES_CODE : DW_RES_MODULE_DATA;
-			if (code) {
-				dw_res__symbol(r, value, &o->module, &o->function, &start);
-				if (o->function != NULL)
-					o->function_offset = value - start;
+	o->value        = value;
+	dw_uw_module *m = dw_uw__module_at(r->u, value, DW_CPU_UNKNOWN);
+	if (m != NULL) {
+		bool     known, code = in_code(r, m, value, &known);
+		uint64_t target = 0, start;
+		o->module       = m->md;
+		if ((code || !known) && dw_res__call_before(r, cpu, value, &target)) {
+			o->cls         = DW_RES_RETURN;
+			o->call_target = target;
+			dw_res__symbol(r, value - 1, &o->module, &o->function, &start);
+			if (o->function != NULL)
+				o->function_offset = value - start;
+			if (target != 0) {
+				const dw_md_module *tm;
+				dw_res__symbol(r, target, &tm, &o->target_function, &start);
 			}
 			return;
 		}
-		const dw_res_stackrange *sr = dw_res__stack_of(r, value);
-		if (sr != NULL) {
-			o->cls = DW_RES_STACK;
-			o->tid = sr->tid;
-			return;
+		o->cls = code ? DW_RES_CODE : DW_RES_MODULE_DATA;
+		if (code) {
+			dw_res__symbol(r, value, &o->module, &o->function, &start);
+			if (o->function != NULL)
+				o->function_offset = value - start;
 		}
-		const dw_md_memory_info *mi = dw_md_streams_memory_info_at(r->s, value);
-		if (mi != NULL && mi->state == DW_MD_MEM_COMMIT && mi->type == DW_MD_MEM_PRIVATE) {
-			o->cls = DW_RES_HEAP;
-			return;
-		}
-	}
-	if (text_ascii(value, ptr, txt)) {
-		o->cls  = DW_RES_ASCII;
-		o->text = dw_arena_strdup(&r->arena, txt);
 		return;
 	}
-	if (text_utf16(value, ptr, txt)) {
-		o->cls  = DW_RES_UTF16;
-		o->text = dw_arena_strdup(&r->arena, txt);
-		return;
+	classify_unmoduled(r, ptr, value, o);
+}
+
+// The kinds (DW_RES_IN_*) of the span value lies in, 0 for none: outside
+// every module, stack and committed private region classify_uncached can
+// only find a fill pattern, text or nothing. Neighbouring stack words tend
+// to point into the same span (saved frame pointers, a module's data): that
+// one is tried first.
+static unsigned
+in_spans(dw_residue *r, uint64_t value)
+{
+	const dw_res_span *sp = r->spans;
+	size_t             n  = r->nspans;
+	if (n == 0 || value < sp[0].lo || value > sp[n - 1].last)
+		return 0;
+	size_t h = r->span_hint;
+	if (value >= sp[h].lo && value <= sp[h].last)
+		return sp[h].kinds;
+	size_t lo = 0, hi = n; // first span with lo > value
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (sp[mid].lo <= value)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	o->cls = DW_RES_OTHER;
+	if (lo == 0 || value > sp[lo - 1].last)
+		return 0;
+	r->span_hint = lo - 1;
+	return sp[lo - 1].kinds;
+}
+
+// The memo, made on the first value that needs it and sized to the stacks
+// (DW_RES_MEMO_MIN..DW_RES_MEMO_SLOTS slots): most stacks hold a few hundred
+// distinct pointers, and a fixed 4096-slot table cost more to clear than a
+// small dump's whole scan.
+static bool
+memo_make(dw_residue *r)
+{
+	size_t want = r->total_words / 4, slots = DW_RES_MEMO_MIN;
+	while (slots < want && slots < DW_RES_MEMO_SLOTS)
+		slots *= 2;
+	r->memo_key  = calloc(slots, sizeof(*r->memo_key));
+	r->memo_word = malloc(slots * sizeof(*r->memo_word));
+	if (r->memo_key == NULL || r->memo_word == NULL)
+		return false;
+	r->memo_mask = slots - 1;
+	return true;
 }
 
 void
@@ -274,51 +382,47 @@ dw_res__classify(dw_residue *r, dw_cpu cpu, unsigned ptr, uint64_t value, dw_res
 		out->value = value;
 		return;
 	}
-	size_t slot = (size_t)((value * 0x9E3779B97F4A7C15ull) >> 52) % DW_RES_MEMO_SLOTS;
-	if (r->memo_key[slot] == value) {
+	const char *fill = fill_name(value, ptr);
+	if (fill != NULL) {
+		memset(out, 0, sizeof(*out));
+		out->value = value;
+		out->cls   = DW_RES_FILL;
+		out->text  = fill;
+		return;
+	}
+	// Values outside every module, stack and heap region are text or
+	// nothing: no lookup, no memo. Values in a span no module touches skip
+	// the module search and the memo too: they are mostly saved frame
+	// pointers and locals' addresses, each seen once, and cheap to decide.
+	unsigned kinds = in_spans(r, value);
+	if ((kinds & DW_RES_IN_MODULE) == 0) {
+		memset(out, 0, sizeof(*out));
+		out->value = value;
+		if (kinds != 0)
+			classify_unmoduled(r, ptr, value, out);
+		else
+			classify_text(r, value, ptr, out);
+		return;
+	}
+	if (r->memo_key == NULL && !memo_make(r)) {
+		classify_uncached(r, cpu, ptr, value, out);
+		return;
+	}
+	// The key folds in the CPU: a WOW64 thread's 32-bit stack decodes the
+	// same value as x86 code.
+	uint64_t key  = value ^ ((uint64_t)cpu << 60);
+	size_t   slot = (size_t)((key * 0x9E3779B97F4A7C15ull) >> 40) & r->memo_mask;
+	if (key == 0) { // 0 marks an empty slot
+		classify_uncached(r, cpu, ptr, value, out);
+		return;
+	}
+	if (r->memo_key[slot] == key) {
 		*out = r->memo_word[slot];
 		return;
 	}
 	classify_uncached(r, cpu, ptr, value, out);
-	r->memo_key[slot]  = value;
+	r->memo_key[slot]  = key;
 	r->memo_word[slot] = *out;
-}
-
-// Whether value lies in a span: a module, a stack or committed private
-// memory. Outside all of them classify_uncached can only find a fill
-// pattern, text or nothing. Neighbouring stack words tend to point into the
-// same span (saved frame pointers, a module's data): that one is tried first.
-static bool
-in_spans(dw_residue *r, uint64_t value)
-{
-	const dw_res_span *sp = r->spans;
-	size_t             n  = r->nspans;
-	if (n == 0 || value < sp[0].lo || value > sp[n - 1].last)
-		return false;
-	size_t h = r->span_hint;
-	if (value >= sp[h].lo && value <= sp[h].last)
-		return true;
-	size_t lo = 0, hi = n; // first span with lo > value
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (sp[mid].lo <= value)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == 0 || value > sp[lo - 1].last)
-		return false;
-	r->span_hint = lo - 1;
-	return true;
-}
-
-// Whether a value outside every span is still something (fill or text).
-static bool
-unmapped_is_something(uint64_t value, unsigned ptr)
-{
-	char txt[9];
-	return dw_res_fill_name(value, ptr) != NULL || text_ascii(value, ptr, txt) ||
-	       text_utf16(value, ptr, txt);
 }
 
 static int
@@ -347,18 +451,19 @@ collect_spans(dw_residue *r)
 		if (m->size == 0)
 			continue;
 		uint64_t last = m->base + (m->size - 1);
-		r->spans[n++] = (dw_res_span){m->base, last < m->base ? UINT64_MAX : last};
+		r->spans[n++] =
+		    (dw_res_span){m->base, last < m->base ? UINT64_MAX : last, DW_RES_IN_MODULE};
 	}
 	for (size_t i = 0; i < r->nstacks; i++)
 		if (r->stacks[i].hi > r->stacks[i].lo)
-			r->spans[n++] = (dw_res_span){r->stacks[i].lo, r->stacks[i].hi - 1};
+			r->spans[n++] = (dw_res_span){r->stacks[i].lo, r->stacks[i].hi - 1, DW_RES_IN_STACK};
 	for (size_t i = 0; mi != NULL && i < nmi; i++) {
 		if (mi[i].state != DW_MD_MEM_COMMIT || mi[i].type != DW_MD_MEM_PRIVATE ||
 		    mi[i].region_size == 0)
 			continue;
 		uint64_t last = mi[i].base_address + (mi[i].region_size - 1);
-		r->spans[n++] =
-		    (dw_res_span){mi[i].base_address, last < mi[i].base_address ? UINT64_MAX : last};
+		r->spans[n++] = (dw_res_span){mi[i].base_address,
+		                              last < mi[i].base_address ? UINT64_MAX : last, DW_RES_IN_HEAP};
 	}
 	qsort(r->spans, n, sizeof(*r->spans), span_cmp);
 	size_t k = 0;
@@ -366,6 +471,7 @@ collect_spans(dw_residue *r)
 		if (k != 0 && (r->spans[k - 1].last == UINT64_MAX || r->spans[i].lo <= r->spans[k - 1].last + 1)) {
 			if (r->spans[i].last > r->spans[k - 1].last)
 				r->spans[k - 1].last = r->spans[i].last;
+			r->spans[k - 1].kinds |= r->spans[i].kinds;
 			continue;
 		}
 		r->spans[k++] = r->spans[i];
@@ -424,13 +530,31 @@ collect_stacks(dw_residue *r, const dw_md_thread *th, size_t n)
 			r->stacks[i - 1].hi = r->stacks[i].lo;
 }
 
+// Room for one more kept word of the thread being scanned: its array grows
+// by doubling and becomes the thread's own at the end (r->blocks), so no
+// word is copied out of a scratch buffer.
+static dw_res_word *
+next_word(dw_residue *r, const dw_res_thread *t)
+{
+	if (t->nwords == r->cur_cap) {
+		size_t       ncap = r->cur_cap != 0 ? r->cur_cap * 2 : r->first_cap;
+		dw_res_word *n    = realloc(r->cur, ncap * sizeof(*n));
+		if (n == NULL)
+			return NULL;
+		r->cur     = n;
+		r->cur_cap = ncap;
+	}
+	return &r->cur[t->nwords];
+}
+
 static dw_err
 scan_thread(dw_residue *r, dw_res_thread *t, const dw_md_thread *th, const dw_thread_walk *tw,
             uint32_t below)
 {
-	t->tid = th->thread_id;
-	t->cpu = r->cpu;
-	t->ptr = r->ptr;
+	t->tid   = th->thread_id;
+	t->cpu   = r->cpu;
+	t->ptr   = r->ptr;
+	t->words = no_words;
 	uint64_t base = th->stack.start, size = th->stack.loc.size;
 	if (r->ptr == 0 || size == 0 || base + size < base) {
 		t->missing = true;
@@ -462,13 +586,16 @@ scan_thread(dw_residue *r, dw_res_thread *t, const dw_md_thread *th, const dw_th
 	}
 	if (avail < hi - lo)
 		hi = lo + avail;
-	t->lo = lo;
-	t->hi = hi;
+	t->lo     = lo;
+	t->hi     = hi;
 	r->ncands = 0;
 	size_t          nwords = (size_t)((hi - lo) / r->ptr);
 	size_t          cap    = nwords < DW_MAX_RESIDUE_WORDS ? nwords : DW_MAX_RESIDUE_WORDS;
 	const dw_stack *live   = tw != NULL ? &tw->stack : NULL;
 	size_t          small  = 0; // words below 0x10000: OTHER without a look
+	// A stack keeps about a third of its words (pointers, text); starting
+	// near there saves most of the doublings.
+	r->first_cap = cap / 2 < 64 ? 64 : cap / 2;
 	for (size_t i = 0; i < nwords; i++) {
 		// Zeros and small integers are most of a stack (a deep recursion's
 		// untouched pages, locals): skipped in a tight loop.
@@ -496,44 +623,35 @@ scan_thread(dw_residue *r, dw_res_thread *t, const dw_md_thread *th, const dw_th
 			// i * ptr < DW_MAX_RESIDUE_STACK_BYTES (4 MiB): fits.
 			r->cands[r->ncands++] = (uint32_t)(i * r->ptr);
 		}
-		// Values outside every module, stack and heap region are counted
-		// without a lookup unless they are fill or text.
-		if (!in_spans(r, v) && !unmapped_is_something(v, r->ptr)) {
-			t->counts[DW_RES_OTHER]++;
+		// Classified straight into the thread's array; past the cap into a
+		// spare record that is only counted.
+		dw_res_word  spare;
+		dw_res_word *w = &spare;
+		if (t->nwords < cap && (w = next_word(r, t)) == NULL)
+			return DW_ENOMEM;
+		dw_res__classify(r, r->cpu, r->ptr, v, w);
+		t->counts[w->cls]++;
+		if (w->cls == DW_RES_OTHER)
 			continue;
+		w->addr     = a;
+		w->below_sp = a < sp;
+		if (w->cls == DW_RES_RETURN) {
+			w->live = is_live(live, a, v);
+			t->residue_returns += !w->live;
 		}
-		dw_res_word w;
-		dw_res__classify(r, r->cpu, r->ptr, v, &w);
-		t->counts[w.cls]++;
-		if (w.cls == DW_RES_OTHER)
-			continue;
-		w.addr     = a;
-		w.below_sp = a < sp;
-		if (w.cls == DW_RES_RETURN) {
-			w.live = is_live(live, a, v);
-			t->residue_returns += !w.live;
-		}
-		if (t->nwords == cap) {
+		if (w == &spare)
 			t->dropped++;
-			continue;
-		}
-		if (t->nwords == r->scratch_cap) {
-			size_t       ncap = r->scratch_cap < 256 ? 256 : r->scratch_cap * 2;
-			dw_res_word *n    = realloc(r->scratch, ncap * sizeof(*n));
-			if (n == NULL)
-				return DW_ENOMEM;
-			r->scratch     = n;
-			r->scratch_cap = ncap;
-		}
-		r->scratch[t->nwords++] = w;
+		else
+			t->nwords++;
 	}
 	t->counts[DW_RES_OTHER] += small;
-	dw_res_word *words = dw_arena_array(&r->arena, t->nwords + 1, sizeof(*words));
-	if (words == NULL)
-		return DW_ENOMEM;
-	if (t->nwords != 0)
-		memcpy(words, r->scratch, t->nwords * sizeof(*words));
-	t->words = words;
+	if (t->nwords != 0) {
+		// The array moves to the thread; the next thread starts its own.
+		r->blocks[r->nblocks++] = r->cur;
+		t->words                = r->cur;
+		r->cur                  = NULL;
+		r->cur_cap              = 0;
+	}
 	return DW_OK;
 }
 
@@ -545,20 +663,23 @@ dw_residue_scan(dw_residue **out, dw_walk *w, const dw_residue_options *opt)
 	if (r == NULL)
 		return DW_ENOMEM;
 	dw_arena_init(&r->arena, 0);
-	dw_err rv = DW_ENOMEM;
-	r->w      = w;
-	r->d      = dw_walk__dump(w);
-	r->u      = dw_walk__uw(w);
-	r->s      = dw_dump_other_streams(r->d);
-	r->cpu    = dw_dump_cpu(r->d);
-	r->ptr    = r->cpu == DW_CPU_AMD64 ? 8 : r->cpu == DW_CPU_X86 ? 4 : 0;
-	r->memo_key  = calloc(DW_RES_MEMO_SLOTS, sizeof(*r->memo_key));
-	r->memo_word = malloc(DW_RES_MEMO_SLOTS * sizeof(*r->memo_word));
+	dw_err rv      = DW_ENOMEM;
+	r->w           = w;
+	r->d           = dw_walk__dump(w);
+	r->u           = dw_walk__uw(w);
+	r->s           = dw_dump_other_streams(r->d);
+	r->cpu         = dw_dump_cpu(r->d);
+	r->ptr         = r->cpu == DW_CPU_AMD64 ? 8 : r->cpu == DW_CPU_X86 ? 4 : 0;
 	uint32_t below = opt != NULL && opt->below_sp != 0 ? opt->below_sp : DW_RESIDUE_BELOW_SP;
-	size_t              n;
+	size_t   n;
 	const dw_md_thread *th = dw_dump_threads(r->d, &n);
-	if (r->memo_key == NULL || r->memo_word == NULL)
-		goto out;
+	if (n != 0) {
+		r->blocks = calloc(n, sizeof(*r->blocks));
+		if (r->blocks == NULL)
+			goto out;
+	}
+	for (size_t i = 0; r->ptr != 0 && i < n; i++)
+		r->total_words += (size_t)(th[i].stack.loc.size / r->ptr);
 	collect_stacks(r, th, n);
 	if (collect_spans(r) != DW_OK)
 		goto out;
@@ -574,16 +695,21 @@ dw_residue_scan(dw_residue **out, dw_walk *w, const dw_residue_options *opt)
 		    (rv = dw_res__hidden(r, t, tw)) != DW_OK)
 			goto out;
 	}
-	// The scratch words were copied out; a long-lived scan need not keep them.
-	free(r->scratch);
+	// Working buffers of the scan; a long-lived result need not keep them.
+	free(r->cur);
 	free(r->cands);
-	r->scratch     = NULL;
-	r->scratch_cap = 0;
-	r->cands       = NULL;
-	r->ncands = r->cands_cap = 0;
-	rv             = DW_OK;
-	*out           = r;
-	r    = NULL;
+	free(r->memo_key);
+	free(r->memo_word);
+	r->cur       = NULL;
+	r->cur_cap   = 0;
+	r->cands     = NULL;
+	r->ncands    = 0;
+	r->cands_cap = 0;
+	r->memo_key  = NULL;
+	r->memo_word = NULL;
+	rv           = DW_OK;
+	*out         = r;
+	r            = NULL;
 out:
 	dw_residue_free(r);
 	return rv;
@@ -595,9 +721,12 @@ dw_residue_free(dw_residue *r)
 	if (r == NULL)
 		return;
 	dw_arena_fini(&r->arena);
+	for (size_t i = 0; i < r->nblocks; i++)
+		free(r->blocks[i]);
+	free(r->blocks);
 	free(r->memo_key);
 	free(r->memo_word);
-	free(r->scratch);
+	free(r->cur);
 	free(r->cands);
 	free(r);
 }

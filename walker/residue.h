@@ -43,16 +43,16 @@ const char *dw_res_class_name(dw_res_class c);
 typedef struct dw_res_word {
 	uint64_t            addr;  // where the word lies on the stack
 	uint64_t            value;
-	dw_res_class        cls;
-	bool                live;   // RETURN: the slot of a frame of the walked stack
-	bool                below_sp; // lies below the thread's stack pointer (already popped)
 	const dw_md_module *module; // module holding value (RETURN, CODE, MODULE_DATA), else NULL
 	const char         *function; // symbol at value (value - 1 for RETURN), NULL without one
 	uint64_t            function_offset; // value - the symbol's start
 	uint64_t            call_target;     // RETURN: a direct call's target, 0 when indirect
 	const char         *target_function; // the target's symbol, or NULL
-	uint32_t            tid;   // STACK: the thread whose stack value points into
 	const char         *text;  // FILL: the pattern's name; ASCII/UTF16: the characters
+	uint32_t            tid;   // STACK: the thread whose stack value points into
+	dw_res_class        cls;
+	bool                live;   // RETURN: the slot of a frame of the walked stack
+	bool                below_sp; // lies below the thread's stack pointer (already popped)
 } dw_res_word;
 
 // One hidden exception: an exception record (and the context it came with)

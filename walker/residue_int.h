@@ -21,11 +21,19 @@ typedef struct dw_res_stackrange {
 // scan classifies: a module, a stack, committed private memory.
 typedef struct dw_res_span {
 	uint64_t lo, last;
+	unsigned kinds; // DW_RES_IN_* of the ranges merged into it
 } dw_res_span;
+
+#define DW_RES_IN_MODULE 1u
+#define DW_RES_IN_STACK 2u
+#define DW_RES_IN_HEAP 4u
 
 // Remembered classifications of values (the same return address shows up on
 // many stacks; disassembling it once is enough): direct-mapped slots, a key
-// of 0 is an empty slot (only values >= 0x10000 are remembered).
+// of 0 is an empty slot (only values >= 0x10000 are remembered). The table
+// is made on first use, DW_RES_MEMO_MIN slots or a quarter of the stack
+// words, at most DW_RES_MEMO_SLOTS.
+#define DW_RES_MEMO_MIN 64
 #define DW_RES_MEMO_SLOTS 4096
 
 struct dw_residue {
@@ -38,16 +46,22 @@ struct dw_residue {
 	size_t               nthreads;
 	dw_res_stackrange   *stacks;
 	size_t               nstacks;
-	uint64_t            *memo_key; // DW_RES_MEMO_SLOTS values, 0: empty
-	dw_res_word         *memo_word; // DW_RES_MEMO_SLOTS classifications (addr, live, below_sp unused)
+	uint64_t            *memo_key;  // value ^ cpu << 60, 0: empty
+	dw_res_word         *memo_word; // classifications (addr, live, below_sp unused)
+	size_t               memo_mask; // slots - 1
+	size_t               total_words; // stack words of all threads, sizes the memo
 	// Where a pointer may point (modules, stacks, committed private memory),
 	// sorted and merged: a value outside all is no pointer the scan names.
 	dw_res_span         *spans;
 	size_t               nspans;
 	size_t               span_hint; // the span the last value fell in
-	// Kept words of the thread being scanned, copied to the arena at its end.
-	dw_res_word         *scratch;
-	size_t               scratch_cap;
+	// Kept words of the thread being scanned (grown by doubling); at its
+	// end the array becomes the thread's words and joins blocks, freed
+	// with the scan.
+	dw_res_word         *cur;
+	size_t               cur_cap, first_cap;
+	dw_res_word        **blocks;
+	size_t               nblocks;
 	// Offsets from the scanned thread's lo of the words that may start an
 	// EXCEPTION_RECORD (dw_res__record_candidate), ascending: scan_thread
 	// collects them in its pass over the words, dw_res__hidden checks only
