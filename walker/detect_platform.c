@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/cur.h"
 #include "common/limits.h"
 #include "walker/context.h"
 
@@ -192,6 +193,110 @@ ascii_upper(char c)
 	return c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
 }
 
+// Characters of a variable kept while scanning: enough for every hint
+// prefix (the longest, PROCESSOR_ARCHITEW6432=, is 23).
+#define ENV_HEAD 32
+
+// The environment scan's state across captured ranges (a variable may
+// straddle two).
+typedef struct env_scan {
+	dw_cx      *cx;
+	uint64_t    env;   // the block's address
+	dw_finding *f;
+	uint64_t    start; // offset in the block of the current variable
+	size_t      vlen;  // characters seen of it (0: between variables)
+	char        var[512]; // its first ENV_HEAD characters; all (<= 511) once it matched
+	size_t      count;
+	bool        ended; // the terminating empty string was seen
+} env_scan;
+
+// The offset (even) of the first NUL character in b[i..n), or n. Four
+// UTF-16 units at a time: the lowest flagged lane of the classic zero-lane
+// test is always a true zero.
+static size_t
+env_skip(const uint8_t *b, size_t i, size_t n)
+{
+	while (i + 8 <= n) {
+		uint64_t x = dw_get_u64le(b + i);
+		uint64_t z = (x - 0x0001000100010001ull) & ~x & 0x8000800080008000ull;
+		if (z != 0)
+			return i + (size_t)(__builtin_ctzll(z) / 16) * 2;
+		i += 8;
+	}
+	while (i < n && (b[i] | b[i + 1]) != 0)
+		i += 2;
+	return i;
+}
+
+static void
+env_end_var(env_scan *st)
+{
+	dw_cx *cx = st->cx;
+	size_t len = st->vlen;
+	st->vlen   = 0;
+	st->count++;
+	if (st->f == NULL)
+		st->f = dw_findings_add(cx->fs, DW_P_ENVIRONMENT, DW_CONF_CERTAIN,
+		                        "the process environment is in the dump");
+	st->var[len < ENV_HEAD ? len : ENV_HEAD] = 0;
+	char c0 = ascii_upper(st->var[0]);
+	for (size_t i = 0; i < sizeof(hint_prefixes) / sizeof(hint_prefixes[0]); i++) {
+		if (hint_prefixes[i].s[0] != c0 ||
+		    strncasecmp(st->var, hint_prefixes[i].s, hint_prefixes[i].n) != 0)
+			continue;
+		// A hint: the whole variable (up to 511 characters) for the evidence.
+		// Every character was in the dump a moment ago.
+		if (len > ENV_HEAD) {
+			uint8_t u[1022];
+			size_t  keep = len < 511 ? len : 511;
+			if (dw_dump_read(cx->d, st->env + st->start, u, keep * 2, NULL) == DW_OK) {
+				for (size_t k = 0; k < keep; k++) {
+					unsigned ch = (unsigned)u[2 * k] | ((unsigned)u[2 * k + 1] << 8);
+					st->var[k]  = ch < 0x80 ? (char)ch : '?';
+				}
+				st->var[keep] = 0;
+			}
+		}
+		dw_finding_text(cx->fs, st->f, "behaviour-changing variable", "%s", st->var);
+		break;
+	}
+}
+
+// UTF-16LE characters b[0..n) (n even) of the block, b at offset `off`.
+// Folklore: a full dump's environment holds dozens of variables (PATH alone
+// runs to kilobytes) and a hint is decided by its first characters; the
+// rest of each is skipped to its NUL, uncopied, and read again only for a
+// hint.
+static void
+env_chars(env_scan *st, const uint8_t *b, size_t n, uint64_t off)
+{
+	size_t i = 0;
+	while (i < n) {
+		if (st->vlen == 0) {
+			if ((b[i] | b[i + 1]) == 0) {
+				st->ended = true;
+				return;
+			}
+			st->start = off + i;
+		}
+		for (; i < n && st->vlen < ENV_HEAD; i += 2) {
+			unsigned ch = (unsigned)b[i] | ((unsigned)b[i + 1] << 8);
+			if (ch == 0)
+				break;
+			st->var[st->vlen++] = ch < 0x80 ? (char)ch : '?';
+		}
+		if (i < n && st->vlen >= ENV_HEAD) {
+			size_t j = env_skip(b, i, n);
+			st->vlen += (j - i) / 2;
+			i = j;
+		}
+		if (i == n)
+			return; // the variable goes on in the next range
+		i += 2;     // its NUL
+		env_end_var(st);
+	}
+}
+
 static void
 environment(dw_cx *cx, uint64_t peb)
 {
@@ -209,57 +314,34 @@ environment(dw_cx *cx, uint64_t peb)
 	if (!dw_classify__ptr(cx, params + (cx->ptr == 8 ? 0x3F0 : 0x290), &size) || size == 0 ||
 	    size > DW_MAX_ENVIRONMENT_BYTES)
 		size = DW_MAX_ENVIRONMENT_BYTES;
-	dw_finding *f     = NULL;
-	char        var[512];
-	size_t      vlen  = 0, count = 0;
-	uint64_t    off   = 0;
-	bool        ended = false;
+	env_scan st;
+	memset(&st, 0, sizeof(st));
+	st.cx     = cx;
+	st.env    = env;
+	uint64_t off = 0;
 	// The block is scanned in place, one captured range at a time, instead
 	// of one 2-byte dw_dump_read (a range lookup) per character: a full
 	// dump's environment is a few KiB, and it was the detectors' largest
 	// cost. A character split across two ranges goes through dw_dump_read.
-	const uint8_t *p     = NULL;
-	size_t         avail = 0;
-	uint8_t        u[2];
-	while (off + 1 < size) {
-		if (avail < 2) {
-			p = avail == 0 ? dw_dump_memory_at(cx->d, env + off, &avail) : NULL;
-			if (p == NULL || avail < 2) {
-				avail = 0;
-				if (dw_dump_read(cx->d, env + off, u, 2, NULL) != DW_OK)
-					break;
-				p = u;
-			}
-		}
-		uint16_t ch = (uint16_t)(p[0] | (p[1] << 8));
-		off += 2;
-		if (p != u) {
-			p += 2;
-			avail -= 2;
-		}
-		if (ch != 0) {
-			if (vlen + 1 < sizeof(var))
-				var[vlen++] = ch < 0x80 ? (char)ch : '?';
+	while (off + 1 < size && !st.ended) {
+		size_t         avail = 0;
+		const uint8_t *p     = dw_dump_memory_at(cx->d, env + off, &avail);
+		if (p == NULL || avail < 2) {
+			uint8_t u[2];
+			if (dw_dump_read(cx->d, env + off, u, 2, NULL) != DW_OK)
+				break;
+			env_chars(&st, u, 2, off);
+			off += 2;
 			continue;
 		}
-		if (vlen == 0) {
-			ended = true;
-			break;
-		}
-		var[vlen] = 0;
-		count++;
-		if (f == NULL)
-			f = dw_findings_add(cx->fs, DW_P_ENVIRONMENT, DW_CONF_CERTAIN,
-			                    "the process environment is in the dump");
-		char c0 = ascii_upper(var[0]);
-		for (size_t i = 0; i < sizeof(hint_prefixes) / sizeof(hint_prefixes[0]); i++)
-			if (hint_prefixes[i].s[0] == c0 &&
-			    strncasecmp(var, hint_prefixes[i].s, hint_prefixes[i].n) == 0) {
-				dw_finding_text(cx->fs, f, "behaviour-changing variable", "%s", var);
-				break;
-			}
-		vlen = 0;
+		uint64_t n = avail < size - off ? avail : size - off;
+		n &= ~(uint64_t)1;
+		env_chars(&st, p, (size_t)n, off);
+		off += n;
 	}
+	dw_finding *f     = st.f;
+	size_t      count = st.count;
+	bool        ended = st.ended;
 	if (f == NULL) {
 		dw_findings_need(cx->fs, DW_P_ENVIRONMENT, "environment memory",
 		                 "the environment block at 0x%" PRIx64 " is not in the dump", env);

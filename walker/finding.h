@@ -86,7 +86,9 @@ void dw_findings_free(dw_findings *fs);
 // dw_findings_add appends a pattern finding with a printf-style explanation and
 // returns it (borrowed, valid until dw_findings_free), or NULL when memory ran
 // out or DW_MAX_FINDINGS is reached (then dw_findings_error says which).
-// `pattern` must be a static string: the catalog name.
+// `pattern` must be a static string: the catalog name. Every `fmt` of this
+// header must be a string literal: one without conversions is kept as it is,
+// not copied.
 dw_finding *dw_findings_add(dw_findings *fs, const char *pattern, dw_confidence conf,
                             const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 // dw_findings_need appends a "needs" finding: `pattern`'s detector could not

@@ -81,6 +81,9 @@ skip_fn(const char *name, const dw_signature_config *cfg)
 	const char *const *list = cfg->skip_functions != NULL ? cfg->skip_functions : default_skip;
 	size_t             n    = cfg->skip_functions != NULL ? cfg->nskip_functions : SIZE_MAX;
 	for (size_t i = 0; i < n && list[i] != NULL; i++) {
+		// Most entries differ in the first letter: no length, no compare.
+		if (list[i][0] != name[0] && list[i][0] != '*')
+			continue;
 		size_t len = strlen(list[i]);
 		if (len != 0 && list[i][len - 1] == '*') {
 			if (strncmp(name, list[i], len - 1) == 0)
@@ -91,12 +94,16 @@ skip_fn(const char *name, const dw_signature_config *cfg)
 	return false;
 }
 
-static void
+// The file name of path, lowercase, cut to size - 1 bytes; returns its length.
+static size_t
 lower_base(char *buf, size_t size, const char *path)
 {
-	snprintf(buf, size, "%s", dw_vml_basename(path));
-	for (char *c = buf; *c != 0; c++)
-		*c = (char)tolower((unsigned char)*c);
+	const char *b = dw_vml_basename(path);
+	size_t      n = 0;
+	for (; b[n] != 0 && n + 1 < size; n++)
+		buf[n] = (char)tolower((unsigned char)b[n]);
+	buf[n] = 0;
+	return n;
 }
 
 static bool
@@ -106,9 +113,11 @@ skip_module(const dw_md_module *m, const dw_signature_config *cfg)
 		return false;
 	if (!cfg->keep_system && dw_vml_is_system(m))
 		return true;
+	if (cfg->skip_modules == NULL || cfg->nskip_modules == 0)
+		return false;
 	char b[256];
 	lower_base(b, sizeof(b), m->name);
-	for (size_t i = 0; cfg->skip_modules != NULL && i < cfg->nskip_modules; i++)
+	for (size_t i = 0; i < cfg->nskip_modules; i++)
 		if (strcmp(b, cfg->skip_modules[i]) == 0)
 			return true;
 	return false;
@@ -204,21 +213,27 @@ add_frame(struct dw_signature_priv *p, const dw_frame *f, const char *fn, bool i
 	p->last_public = is_public;
 	if (same || skip_module(f->module, cfg))
 		return;
-	char mod[256], name[DW_MAX_SIGNATURE_NAME + 1];
+	// "module!function" built in place: module (< 256) + '!' + name.
+	char   buf[256 + 1 + DW_MAX_SIGNATURE_NAME + 1];
+	size_t nmod = 0;
 	if (f->module != NULL)
-		lower_base(mod, sizeof(mod), f->module->name);
+		nmod = lower_base(buf, 256, f->module->name);
+	buf[nmod] = '!';
+	char *name = buf + nmod + 1;
 	if (fn != NULL) {
-		dw_signature_normalize(name, sizeof(name), fn, f->ctx.cpu == DW_CPU_X86 && is_public);
+		dw_signature_normalize(name, DW_MAX_SIGNATURE_NAME + 1, fn,
+		                       f->ctx.cpu == DW_CPU_X86 && is_public);
 		if (skip_fn(name, cfg) || skip_fn(fn, cfg))
 			return;
+	} else {
+		name[0] = '?';
+		name[1] = 0;
 	}
 	const char *text;
 	if (f->module == NULL)
 		text = f->ip < 0x10000 ? "0x0" : "?";
-	else if (fn == NULL)
-		text = dw_arena_printf(&p->arena, "%s!?", mod);
 	else
-		text = dw_arena_printf(&p->arena, "%s!%s", mod, name);
+		text = dw_arena_strdup(&p->arena, buf);
 	if (text == NULL)
 		return;
 	// Recursion collapses: a repeated frame counts once.
@@ -227,22 +242,48 @@ add_frame(struct dw_signature_priv *p, const dw_frame *f, const char *fn, bool i
 	s->frames[s->nframes++] = text;
 }
 
+// Copies s to buf + n (the caller sized buf) and returns the new length.
+static size_t
+append(char *buf, size_t n, const char *s)
+{
+	size_t len = strlen(s);
+	memcpy(buf + n, s, len);
+	return n + len;
+}
+
+// The rank of a pattern name in primary[], or SIZE_MAX.
+static size_t
+primary_rank(const char *pattern)
+{
+	for (size_t i = 0; primary[i] != NULL; i++)
+		if (primary[i][0] == pattern[0] && strcmp(primary[i], pattern) == 0)
+			return i;
+	return SIZE_MAX;
+}
+
+// The crash pattern ranked first in primary[], else the first pattern
+// finding. One pass over the findings (not one search per primary name).
 static const dw_finding *
 primary_finding(const dw_findings *fs)
 {
 	if (fs == NULL)
 		return NULL;
-	for (size_t i = 0; primary[i] != NULL; i++) {
-		const dw_finding *f = dw_findings_find(fs, DW_FINDING_PATTERN, primary[i]);
-		if (f != NULL)
-			return f;
-	}
 	size_t            n;
-	const dw_finding *all = dw_findings_items(fs, &n);
-	for (size_t i = 0; i < n; i++)
-		if (all[i].kind == DW_FINDING_PATTERN)
-			return &all[i];
-	return NULL;
+	const dw_finding *all   = dw_findings_items(fs, &n);
+	const dw_finding *best  = NULL, *first = NULL;
+	size_t            brank = SIZE_MAX;
+	for (size_t i = 0; i < n; i++) {
+		if (all[i].kind != DW_FINDING_PATTERN)
+			continue;
+		if (first == NULL)
+			first = &all[i];
+		size_t k = primary_rank(all[i].pattern);
+		if (k < brank) {
+			brank = k;
+			best  = &all[i];
+		}
+	}
+	return best != NULL ? best : first;
 }
 
 dw_err
@@ -319,11 +360,15 @@ dw_signature_make(dw_signature **out, const dw_walk *w, const dw_findings *fs,
 		dw_signature_free(s);
 		return DW_ENOMEM;
 	}
-	size_t n = (size_t)snprintf(text, cap, "%s", s->pattern != NULL ? s->pattern : "(no pattern)");
-	for (size_t i = 0; i < s->nframes && n < cap; i++)
-		n += (size_t)snprintf(text + n, cap - n, " | %s", s->frames[i]);
-	if (s->nframes == 0 && n < cap)
-		snprintf(text + n, cap - n, " | (no frames)");
+	// cap holds every piece: plain copies, no formatting.
+	size_t n = append(text, 0, s->pattern != NULL ? s->pattern : "(no pattern)");
+	for (size_t i = 0; i < s->nframes; i++) {
+		n = append(text, n, " | ");
+		n = append(text, n, s->frames[i]);
+	}
+	if (s->nframes == 0)
+		n = append(text, n, " | (no frames)");
+	text[n] = 0;
 	s->text = text;
 	uint64_t h = 0xcbf29ce484222325ull;
 	for (const char *c = text; *c != 0; c++)

@@ -19,32 +19,23 @@ dw_vml_basename(const char *path)
 	return b;
 }
 
-static char
-ascii_lower(char c)
-{
-	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-}
-
-// Case-insensitive substring search (module paths come in any case). The
-// first letter is checked before the full compare: every module path of a
-// dump is searched this way, several times per analysis.
-static bool
-contains_ci(const char *hay, const char *needle)
-{
-	size_t n  = strlen(needle);
-	char   c0 = ascii_lower(needle[0]);
-	for (const char *p = hay; *p != 0; p++)
-		if (ascii_lower(*p) == c0 && strncasecmp(p, needle, n) == 0)
-			return true;
-	return false;
-}
-
+// Whether the path names a file under a Windows directory: "\windows\",
+// "\winnt\" or "/windows/" in any case. Only the separators are looked at,
+// each one's next letter first: every frame's module of every stack asks
+// this, several times per analysis.
 bool
 dw_vml_is_system(const dw_md_module *m)
 {
-	return m->name != NULL &&
-	       (contains_ci(m->name, "\\windows\\") || contains_ci(m->name, "\\winnt\\") ||
-	        contains_ci(m->name, "/windows/"));
+	if (m->name == NULL)
+		return false;
+	for (const char *p = m->name; *p != 0; p++) {
+		if ((*p != '\\' && *p != '/') || (p[1] != 'w' && p[1] != 'W'))
+			continue;
+		if (*p == '\\' ? strncasecmp(p + 1, "windows\\", 8) == 0 || strncasecmp(p + 1, "winnt\\", 6) == 0
+		              : strncasecmp(p + 1, "windows/", 8) == 0)
+			return true;
+	}
+	return false;
 }
 
 bool
