@@ -25,6 +25,14 @@ shown(const dw_res_word *w, const dwc_residue_style *st)
 	       w->cls == DW_RES_UTF16 || w->cls == DW_RES_FILL;
 }
 
+// Whether t[i] is the 32-bit stack of a WOW64 thread: walker/residue.h
+// puts it right after the thread's 64-bit record.
+static bool
+is_wow64_32(const dw_res_thread *t, size_t i)
+{
+	return i > 0 && t[i].tid == t[i - 1].tid && t[i].ptr == 4 && t[i - 1].ptr == 8;
+}
+
 // WinDbg prints 64-bit values as two 8-digit halves joined by a backtick.
 static void
 hex_word(FILE *f, uint64_t v, unsigned ptr)
@@ -97,7 +105,8 @@ dwc_residue_print_text(FILE *f, const dw_residue *r, const dwc_residue_style *st
 	const dw_res_thread *t = dw_residue_threads(r, &n);
 	fputs("Residue\n", f);
 	for (size_t i = 0; i < n; i++) {
-		fprintf(f, "  thread %u (0x%x)", t[i].tid, t[i].tid);
+		fprintf(f, "  thread %u (0x%x)%s", t[i].tid, t[i].tid,
+		        is_wow64_32(t, i) ? " 32-bit stack (WOW64)" : "");
 		if (t[i].missing) {
 			fputs(": no stack memory in the dump\n", f);
 			continue;
@@ -184,6 +193,8 @@ dwc_residue_print_json(dwc_json *j, const dw_residue *r, const dwc_residue_style
 	for (size_t i = 0; i < n; i++) {
 		dwc_json_begin_object(j);
 		dwc_json_kv_uint(j, "thread_id", t[i].tid);
+		if (is_wow64_32(t, i))
+			dwc_json_kv_string(j, "stack", "wow64_32bit");
 		dwc_json_kv_bool(j, "missing", t[i].missing);
 		dwc_json_kv_hex(j, "stack_pointer", t[i].sp);
 		dwc_json_key(j, "scanned");

@@ -20,36 +20,98 @@
 // Evidence words shown per thread (the finding's evidence is capped anyway).
 #define WORDS_PER_THREAD 4
 
+// A bounded string under construction: what snprintf into buf[size] would
+// produce, without its format parsing (evidence is built for every word and
+// frame shown, on every analysis).
+typedef struct sbuf {
+	char  *p;
+	size_t size, n;
+} sbuf;
+
+static void
+sb_init(sbuf *b, char *p, size_t size)
+{
+	b->p    = p;
+	b->size = size;
+	b->n    = 0;
+	p[0]    = 0;
+}
+
+static void
+sb_str(sbuf *b, const char *s)
+{
+	while (*s != 0 && b->n + 1 < b->size)
+		b->p[b->n++] = *s++;
+	b->p[b->n] = 0;
+}
+
+// "0x" and v in lowercase hex, as "0x%" PRIx64.
+static void
+sb_hex(sbuf *b, uint64_t v)
+{
+	char   t[19];
+	size_t k = sizeof(t) - 1;
+	t[k]     = 0;
+	do {
+		t[--k] = "0123456789abcdef"[v & 15];
+		v >>= 4;
+	} while (v != 0);
+	t[--k] = 'x';
+	t[--k] = '0';
+	sb_str(b, t + k);
+}
+
 static void
 word_where(const dw_res_word *w, char *buf, size_t size)
 {
+	sbuf        b;
 	const char *mod = w->module != NULL ? dw_vml_basename(w->module->name) : "?";
-	if (w->function != NULL)
-		snprintf(buf, size, "%s!%s+0x%" PRIx64, mod, w->function, w->function_offset);
-	else if (w->module != NULL)
-		snprintf(buf, size, "%s+0x%" PRIx64, mod, w->value - w->module->base);
-	else
-		snprintf(buf, size, "0x%" PRIx64, w->value);
+	sb_init(&b, buf, size);
+	if (w->function != NULL) {
+		sb_str(&b, mod);
+		sb_str(&b, "!");
+		sb_str(&b, w->function);
+		sb_str(&b, "+");
+		sb_hex(&b, w->function_offset);
+	} else if (w->module != NULL) {
+		sb_str(&b, mod);
+		sb_str(&b, "+");
+		sb_hex(&b, w->value - w->module->base);
+	} else
+		sb_hex(&b, w->value);
 }
 
 static void
 frame_where(const dw_frame *f, char *buf, size_t size)
 {
-	if (f->module != NULL && f->function != NULL)
-		snprintf(buf, size, "%s!%s+0x%" PRIx64, dw_vml_basename(f->module->name), f->function,
-		         f->function_offset);
-	else if (f->module != NULL)
-		snprintf(buf, size, "%s+0x%" PRIx64, dw_vml_basename(f->module->name), f->module_offset);
-	else
-		snprintf(buf, size, "0x%" PRIx64, f->ip);
+	sbuf b;
+	sb_init(&b, buf, size);
+	if (f->module != NULL) {
+		sb_str(&b, dw_vml_basename(f->module->name));
+		if (f->function != NULL) {
+			sb_str(&b, "!");
+			sb_str(&b, f->function);
+			sb_str(&b, "+");
+			sb_hex(&b, f->function_offset);
+		} else {
+			sb_str(&b, "+");
+			sb_hex(&b, f->module_offset);
+		}
+	} else
+		sb_hex(&b, f->ip);
 }
 
 static void
 word_evidence(dw_findings *fs, dw_finding *f, const char *what, const dw_res_word *w)
 {
 	char where[320], text[400];
+	sbuf b;
 	word_where(w, where, sizeof(where));
-	snprintf(text, sizeof(text), "[0x%" PRIx64 "] %s", w->addr, where);
+	sb_init(&b, text, sizeof(text));
+	sb_str(&b, "[");
+	sb_hex(&b, w->addr);
+	sb_str(&b, "] ");
+	sb_str(&b, where);
 	dw_finding_frame(fs, f, what, w->value, text);
 }
 
@@ -124,26 +186,48 @@ coincidental(dw_findings *fs, dw_residue *r)
 	}
 }
 
+// call_preceded's answers for the last return addresses asked: threads of
+// one program share most of their frames (thread start, waits), and each
+// answer costs a code read and a disassembly.
+#define CALL_MEMO 64
+typedef struct call_memo {
+	uint64_t ret[CALL_MEMO];
+	dw_cpu   cpu[CALL_MEMO];
+	int      answer[CALL_MEMO];
+	bool     used[CALL_MEMO];
+} call_memo;
+
 // -1: no bytes to decide; 0: not call-preceded; 1: call-preceded.
 static int
-call_preceded(dw_residue *r, dw_cpu cpu, uint64_t ret)
+call_preceded(dw_residue *r, call_memo *m, dw_cpu cpu, uint64_t ret)
 {
+	size_t k = (size_t)((ret * 0x9E3779B97F4A7C15ull) >> 58) % CALL_MEMO;
+	if (m->used[k] && m->ret[k] == ret && m->cpu[k] == cpu)
+		return m->answer[k];
 	uint8_t  b[10];
 	uint64_t target;
+	int      a;
 	if (ret < sizeof(b) || dw_uw__read_code(r->u, ret - sizeof(b), b, sizeof(b)) != sizeof(b))
-		return -1;
-	return dw_res__call_before(r, cpu, ret, &target) ? 1 : 0;
+		a = -1;
+	else
+		a = dw_res__call_before(r, cpu, ret, &target) ? 1 : 0;
+	m->used[k]   = true;
+	m->ret[k]    = ret;
+	m->cpu[k]    = cpu;
+	m->answer[k] = a;
+	return a;
 }
 
 static void
 incorrect_stacks(dw_findings *fs, dw_residue *r)
 {
+	call_memo memo;
+	memset(memo.used, 0, sizeof(memo.used));
 	for (size_t i = 0; i < r->nthreads; i++) {
-		const dw_res_thread  *t  = &r->threads[i];
-		const dw_thread_walk *tw = dw_walk_thread_find(r->w, t->tid);
-		if (tw == NULL)
+		const dw_res_thread *t  = &r->threads[i];
+		const dw_stack      *st = dw_res__walked(r, t);
+		if (st == NULL)
 			continue;
-		const dw_stack           *st = &tw->stack;
 		const dw_res_stackrange  *sr = dw_res__stack_of(r, t->sp);
 		dw_finding               *f  = NULL;
 		for (size_t k = 1; k < st->nframes; k++) {
@@ -159,7 +243,7 @@ incorrect_stacks(dw_findings *fs, dw_residue *r)
 			else if (fr->module == NULL && mi != NULL &&
 			         (mi->state != DW_MD_MEM_COMMIT || (mi->protect & DW_MD_PAGE_EXECUTE_ANY) == 0))
 				why = "frame in non-code memory";
-			else if (fr->trust < DW_TRUST_CONTEXT && call_preceded(r, fr->ctx.cpu, fr->ip) == 0)
+			else if (fr->trust < DW_TRUST_CONTEXT && call_preceded(r, &memo, fr->ctx.cpu, fr->ip) == 0)
 				why = "return address not preceded by a call";
 			if (why == NULL)
 				continue;
@@ -178,10 +262,9 @@ static void
 rough_stacks(dw_findings *fs, dw_residue *r)
 {
 	for (size_t i = 0; i < r->nthreads; i++) {
-		const dw_res_thread  *t  = &r->threads[i];
-		const dw_thread_walk *tw = dw_walk_thread_find(r->w, t->tid);
-		const dw_stack       *st = tw != NULL ? &tw->stack : NULL;
-		size_t                scanned = 0;
+		const dw_res_thread *t       = &r->threads[i];
+		const dw_stack      *st      = dw_res__walked(r, t);
+		size_t               scanned = 0;
 		for (size_t k = 1; st != NULL && k < st->nframes; k++)
 			scanned += st->frames[k].trust == DW_TRUST_SCAN;
 		if (st != NULL && st->nframes > 1 && scanned == st->nframes - 1) {

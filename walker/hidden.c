@@ -189,19 +189,19 @@ walk_context(dw_residue *r, dw_res_hidden *h, uint64_t ctx_at, unsigned ptr,
 }
 
 static bool
-live_dispatch(const dw_thread_walk *tw)
+live_dispatch(const dw_stack *st)
 {
-	for (size_t i = 0; tw != NULL && i < tw->stack.nframes && i < 64; i++)
-		if (in_list(tw->stack.frames[i].function, dispatch_fns))
+	for (size_t i = 0; st != NULL && i < st->nframes && i < 64; i++)
+		if (in_list(st->frames[i].function, dispatch_fns))
 			return true;
 	return false;
 }
 
 dw_err
-dw_res__hidden(dw_residue *r, dw_res_thread *t, const dw_thread_walk *tw)
+dw_res__hidden(dw_residue *r, dw_res_thread *t, const dw_stack *live)
 {
 	unsigned ptr = t->ptr;
-	if (ptr == 0 || t->hi <= t->lo || live_dispatch(tw))
+	if (ptr == 0 || t->hi <= t->lo || live_dispatch(live))
 		return DW_OK;
 	size_t         avail;
 	const uint8_t *p = dw_dump_memory_at(r->d, t->lo, &avail);

@@ -501,33 +501,79 @@ range_cmp(const void *a, const void *b)
 	return x->lo < y->lo ? -1 : x->lo > y->lo;
 }
 
+// WOW64: the 32-bit stack of a thread whose 32-bit context was found and
+// walked. Its bounds come from the TEB32 (TEB64 + 0x2000, NT_TIB32
+// StackBase at +4 and StackLimit at +8: the layout walker/wow64.c walks
+// with), else from the captured range holding the 32-bit stack pointer.
+static bool
+stack32_range(const dw_residue *r, const dw_md_thread *th, const dw_thread_walk *tw,
+              uint64_t *lo, uint64_t *hi, uint64_t *sp)
+{
+	if (r->cpu != DW_CPU_AMD64 || tw == NULL || !tw->has_stack32 || tw->stack32.nframes == 0)
+		return false;
+	*sp = dw_context_sp(&tw->stack32.frames[0].ctx);
+	uint8_t b[8];
+	if (th->teb != 0 && th->teb <= UINT64_MAX - 0x2010 &&
+	    dw_dump_read(r->d, th->teb + 0x2000 + 4, b, sizeof(b), NULL) == DW_OK) {
+		uint32_t base = dw_get_u32le(b), limit = dw_get_u32le(b + 4);
+		if (limit < base && *sp >= limit && *sp < base) {
+			*lo = limit;
+			*hi = base;
+			return true;
+		}
+	}
+	size_t avail = 0;
+	if (*sp > UINT32_MAX || dw_dump_memory_at(r->d, *sp, &avail) == NULL)
+		return false;
+	*lo = *sp;
+	*hi = *sp + (avail < DW_MAX_RESIDUE_STACK_BYTES ? avail : DW_MAX_RESIDUE_STACK_BYTES);
+	return true;
+}
+
+static void
+add_stack(dw_residue *r, uint32_t tid, uint64_t lo, uint64_t hi)
+{
+	dw_res_stackrange *s = &r->stacks[r->nstacks++];
+	s->tid               = tid;
+	s->lo                = lo;
+	s->hi                = hi;
+	// The whole reservation (guard page and uncommitted part below the
+	// captured memory) belongs to the stack too.
+	const dw_md_memory_info *mi = dw_md_streams_memory_info_at(r->s, lo);
+	if (mi != NULL && mi->allocation_base != 0 && mi->allocation_base < s->lo) {
+		s->alloc_base = mi->allocation_base;
+		s->lo         = mi->allocation_base;
+	}
+}
+
 static void
 collect_stacks(dw_residue *r, const dw_md_thread *th, size_t n)
 {
-	r->stacks = dw_arena_array(&r->arena, n + 1, sizeof(*r->stacks));
+	r->stacks = dw_arena_array(&r->arena, 2 * n + 1, sizeof(*r->stacks));
 	if (r->stacks == NULL)
 		return;
 	for (size_t i = 0; i < n; i++) {
 		const dw_md_thread *t = &th[i];
-		if (t->stack.loc.size == 0 || t->stack.start + t->stack.loc.size < t->stack.start)
-			continue;
-		dw_res_stackrange *s = &r->stacks[r->nstacks++];
-		s->tid               = t->thread_id;
-		s->lo                = t->stack.start;
-		s->hi                = t->stack.start + t->stack.loc.size;
-		// The whole reservation (guard page and uncommitted part below the
-		// captured memory) belongs to the stack too.
-		const dw_md_memory_info *mi = dw_md_streams_memory_info_at(r->s, t->stack.start);
-		if (mi != NULL && mi->allocation_base != 0 && mi->allocation_base < s->lo) {
-			s->alloc_base = mi->allocation_base;
-			s->lo         = mi->allocation_base;
-		}
+		if (t->stack.loc.size != 0 && t->stack.start + t->stack.loc.size >= t->stack.start)
+			add_stack(r, t->thread_id, t->stack.start, t->stack.start + t->stack.loc.size);
+		uint64_t lo, hi, sp;
+		if (stack32_range(r, t, dw_walk_thread_find(r->w, t->thread_id), &lo, &hi, &sp))
+			add_stack(r, t->thread_id, lo, hi);
 	}
 	qsort(r->stacks, r->nstacks, sizeof(*r->stacks), range_cmp);
 	// Damaged dumps may overlap ranges; clip so the search stays exact.
 	for (size_t i = 1; i < r->nstacks; i++)
 		if (r->stacks[i].lo < r->stacks[i - 1].hi)
 			r->stacks[i - 1].hi = r->stacks[i].lo;
+}
+
+const dw_stack *
+dw_res__walked(const dw_residue *r, const dw_res_thread *t)
+{
+	const dw_thread_walk *tw = dw_walk_thread_find(r->w, t->tid);
+	if (tw == NULL)
+		return NULL;
+	return t->cpu != r->cpu && tw->has_stack32 ? &tw->stack32 : &tw->stack;
 }
 
 // Room for one more kept word of the thread being scanned: its array grows
@@ -547,34 +593,16 @@ next_word(dw_residue *r, const dw_res_thread *t)
 	return &r->cur[t->nwords];
 }
 
+// Classifies the words of [max(base, sp - below), base + size) of thread
+// record t (tid, cpu and ptr set), sp being its stack pointer.
 static dw_err
-scan_thread(dw_residue *r, dw_res_thread *t, const dw_md_thread *th, const dw_thread_walk *tw,
-            uint32_t below)
+scan_words(dw_residue *r, dw_res_thread *t, uint64_t base, uint64_t size, uint64_t sp,
+           const dw_stack *live, uint32_t below)
 {
-	t->tid   = th->thread_id;
-	t->cpu   = r->cpu;
-	t->ptr   = r->ptr;
-	t->words = no_words;
-	uint64_t base = th->stack.start, size = th->stack.loc.size;
-	if (r->ptr == 0 || size == 0 || base + size < base) {
-		t->missing = true;
-		return DW_OK;
-	}
-	if (size > DW_MAX_RESIDUE_STACK_BYTES)
-		size = DW_MAX_RESIDUE_STACK_BYTES;
-	uint64_t sp = base;
-	if (th->context != NULL)
-		sp = dw_context_sp(th->context);
-	if (tw != NULL && tw->stack.nframes != 0) {
-		uint64_t wsp = dw_context_sp(&tw->stack.frames[0].ctx);
-		if (sp < base || sp >= base + size || (wsp >= base && wsp < sp))
-			sp = wsp;
-	}
-	if (sp < base || sp >= base + size)
-		sp = base;
-	t->sp = sp;
-	uint64_t lo = sp - base >= below ? sp - below : base;
-	lo &= ~(uint64_t)(r->ptr - 1);
+	t->sp       = sp;
+	unsigned ptr = t->ptr;
+	uint64_t lo  = sp - base >= below ? sp - below : base;
+	lo &= ~(uint64_t)(ptr - 1);
 	if (lo < base)
 		lo = base;
 	size_t         avail = 0;
@@ -586,12 +614,11 @@ scan_thread(dw_residue *r, dw_res_thread *t, const dw_md_thread *th, const dw_th
 	}
 	if (avail < hi - lo)
 		hi = lo + avail;
-	t->lo     = lo;
-	t->hi     = hi;
+	t->lo = lo;
+	t->hi = hi;
 	r->ncands = 0;
-	size_t          nwords = (size_t)((hi - lo) / r->ptr);
+	size_t          nwords = (size_t)((hi - lo) / ptr);
 	size_t          cap    = nwords < DW_MAX_RESIDUE_WORDS ? nwords : DW_MAX_RESIDUE_WORDS;
-	const dw_stack *live   = tw != NULL ? &tw->stack : NULL;
 	size_t          small  = 0; // words below 0x10000: OTHER without a look
 	// A stack keeps about a third of its words (pointers, text); starting
 	// near there saves most of the doublings.
@@ -600,7 +627,7 @@ scan_thread(dw_residue *r, dw_res_thread *t, const dw_md_thread *th, const dw_th
 		// Zeros and small integers are most of a stack (a deep recursion's
 		// untouched pages, locals): skipped in a tight loop.
 		uint64_t v;
-		if (r->ptr == 8)
+		if (ptr == 8)
 			while ((v = dw_get_u64le(p + i * 8)) < 0x10000 && ++i < nwords)
 				small++;
 		else
@@ -610,8 +637,8 @@ scan_thread(dw_residue *r, dw_res_thread *t, const dw_md_thread *th, const dw_th
 			small++;
 			break;
 		}
-		uint64_t a = lo + (uint64_t)i * r->ptr;
-		if (dw_res__record_candidate(v, r->ptr)) {
+		uint64_t a = lo + (uint64_t)i * ptr;
+		if (dw_res__record_candidate(v, ptr)) {
 			if (r->ncands == r->cands_cap) {
 				size_t    ncap = r->cands_cap < 64 ? 64 : r->cands_cap * 2;
 				uint32_t *n    = realloc(r->cands, ncap * sizeof(*n));
@@ -621,7 +648,7 @@ scan_thread(dw_residue *r, dw_res_thread *t, const dw_md_thread *th, const dw_th
 				r->cands_cap = ncap;
 			}
 			// i * ptr < DW_MAX_RESIDUE_STACK_BYTES (4 MiB): fits.
-			r->cands[r->ncands++] = (uint32_t)(i * r->ptr);
+			r->cands[r->ncands++] = (uint32_t)(i * ptr);
 		}
 		// Classified straight into the thread's array; past the cap into a
 		// spare record that is only counted.
@@ -629,7 +656,7 @@ scan_thread(dw_residue *r, dw_res_thread *t, const dw_md_thread *th, const dw_th
 		dw_res_word *w = &spare;
 		if (t->nwords < cap && (w = next_word(r, t)) == NULL)
 			return DW_ENOMEM;
-		dw_res__classify(r, r->cpu, r->ptr, v, w);
+		dw_res__classify(r, t->cpu, ptr, v, w);
 		t->counts[w->cls]++;
 		if (w->cls == DW_RES_OTHER)
 			continue;
@@ -655,6 +682,63 @@ scan_thread(dw_residue *r, dw_res_thread *t, const dw_md_thread *th, const dw_th
 	return DW_OK;
 }
 
+// The thread's native stack: from a little below its stack pointer (the
+// context's, or the walk's first frame's) to the stack base.
+static dw_err
+scan_thread(dw_residue *r, dw_res_thread *t, const dw_md_thread *th, const dw_thread_walk *tw,
+            uint32_t below)
+{
+	t->tid   = th->thread_id;
+	t->cpu   = r->cpu;
+	t->ptr   = r->ptr;
+	t->words = no_words;
+	uint64_t base = th->stack.start, size = th->stack.loc.size;
+	if (r->ptr == 0 || size == 0 || base + size < base) {
+		t->missing = true;
+		return DW_OK;
+	}
+	if (size > DW_MAX_RESIDUE_STACK_BYTES)
+		size = DW_MAX_RESIDUE_STACK_BYTES;
+	uint64_t sp = base;
+	if (th->context != NULL)
+		sp = dw_context_sp(th->context);
+	if (tw != NULL && tw->stack.nframes != 0) {
+		uint64_t wsp = dw_context_sp(&tw->stack.frames[0].ctx);
+		if (sp < base || sp >= base + size || (wsp >= base && wsp < sp))
+			sp = wsp;
+	}
+	if (sp < base || sp >= base + size)
+		sp = base;
+	return scan_words(r, t, base, size, sp, tw != NULL ? &tw->stack : NULL, below);
+}
+
+// A WOW64 thread's 32-bit stack, as a record of its own (cpu x86, 4-byte
+// words) right after the thread's 64-bit one. Folklore: the 64-bit stack of
+// a WOW64 thread is a few frames parked in wow64cpu; the program's own
+// frames, and what its earlier calls left, are on the 32-bit stack, which
+// the ThreadList does not name. Example: tests/walker/wow64_test.c wraps
+// our x86 corpus dumps this way; the 32-bit words there classify as they do
+// in the original x86 dump.
+static bool
+scan_thread32(dw_residue *r, dw_res_thread *t, const dw_md_thread *th, const dw_thread_walk *tw,
+              uint32_t below, dw_err *rv)
+{
+	uint64_t lo, hi, sp;
+	*rv = DW_OK;
+	if (!stack32_range(r, th, tw, &lo, &hi, &sp))
+		return false;
+	t->tid   = th->thread_id;
+	t->cpu   = DW_CPU_X86;
+	t->ptr   = 4;
+	t->words = no_words;
+	if (hi - lo > DW_MAX_RESIDUE_STACK_BYTES)
+		hi = lo + DW_MAX_RESIDUE_STACK_BYTES;
+	if (sp < lo || sp >= hi)
+		sp = lo;
+	*rv = scan_words(r, t, lo, hi - lo, sp, &tw->stack32, below);
+	return true;
+}
+
 dw_err
 dw_residue_scan(dw_residue **out, dw_walk *w, const dw_residue_options *opt)
 {
@@ -674,7 +758,7 @@ dw_residue_scan(dw_residue **out, dw_walk *w, const dw_residue_options *opt)
 	size_t   n;
 	const dw_md_thread *th = dw_dump_threads(r->d, &n);
 	if (n != 0) {
-		r->blocks = calloc(n, sizeof(*r->blocks));
+		r->blocks = calloc(2 * n, sizeof(*r->blocks));
 		if (r->blocks == NULL)
 			goto out;
 	}
@@ -683,7 +767,8 @@ dw_residue_scan(dw_residue **out, dw_walk *w, const dw_residue_options *opt)
 	collect_stacks(r, th, n);
 	if (collect_spans(r) != DW_OK)
 		goto out;
-	r->threads = dw_arena_array(&r->arena, n + 1, sizeof(*r->threads));
+	// Two records a thread at most: its stack, and a WOW64 32-bit stack.
+	r->threads = dw_arena_array(&r->arena, 2 * n + 1, sizeof(*r->threads));
 	if (r->threads == NULL)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
@@ -692,7 +777,16 @@ dw_residue_scan(dw_residue **out, dw_walk *w, const dw_residue_options *opt)
 		if ((rv = scan_thread(r, t, &th[i], tw, below)) != DW_OK)
 			goto out;
 		if ((opt == NULL || !opt->no_hidden) && !t->missing &&
-		    (rv = dw_res__hidden(r, t, tw)) != DW_OK)
+		    (rv = dw_res__hidden(r, t, tw != NULL ? &tw->stack : NULL)) != DW_OK)
+			goto out;
+		t = &r->threads[r->nthreads];
+		if (!scan_thread32(r, t, &th[i], tw, below, &rv))
+			continue;
+		r->nthreads++;
+		if (rv != DW_OK)
+			goto out;
+		if ((opt == NULL || !opt->no_hidden) && !t->missing &&
+		    (rv = dw_res__hidden(r, t, &tw->stack32)) != DW_OK)
 			goto out;
 	}
 	// Working buffers of the scan; a long-lived result need not keep them.

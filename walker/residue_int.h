@@ -96,7 +96,11 @@ bool dw_res__call_before(dw_residue *r, dw_cpu cpu, uint64_t ret, uint64_t *targ
 // dw_res__stack_of returns the stack range holding addr, or NULL.
 const dw_res_stackrange *dw_res__stack_of(const dw_residue *r, uint64_t addr);
 // dw_res__hidden searches thread t's stack memory for hidden exceptions and
-// fills t->hidden. tw is the walk of the thread (for what is live).
-dw_err dw_res__hidden(dw_residue *r, dw_res_thread *t, const dw_thread_walk *tw);
+// fills t->hidden. live is the walked stack of that memory (NULL: none).
+dw_err dw_res__hidden(dw_residue *r, dw_res_thread *t, const dw_stack *live);
+// dw_res__walked returns the walked stack that t's memory belongs to: the
+// thread's native stack, or for the 32-bit record of a WOW64 thread its
+// 32-bit stack; NULL when the thread was not walked.
+const dw_stack *dw_res__walked(const dw_residue *r, const dw_res_thread *t);
 
 #endif

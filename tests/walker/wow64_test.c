@@ -36,6 +36,7 @@
 #include "tests/synth/synth.h"
 #include "tests/walker/testsym.h"
 #include "walker/dump.h"
+#include "walker/residue.h"
 #include "walker/walk.h"
 
 // ---- The original dump, read raw ------------------------------------------
@@ -600,4 +601,143 @@ Test(wow64, missing_cpu_area_is_unavailable, .timeout = 60)
 	free(copy);
 	dws_dump_fini(&s);
 	free(o.p);
+}
+
+// ---- Residue on the 32-bit stack (#8) ---------------------------------------
+
+// Where both scans covered an address, the WOW64 32-bit record and the
+// original x86 dump's record hold the same word with the same class (liveness
+// aside: the original's exception thread is walked from the exception).
+static void
+same_words(const dw_res_thread *got, const dw_res_thread *want, uint32_t tid)
+{
+	uint64_t lo = got->lo > want->lo ? got->lo : want->lo;
+	uint64_t hi = got->hi < want->hi ? got->hi : want->hi;
+	size_t   g = 0, n = 0;
+	for (size_t k = 0; k < want->nwords; k++) {
+		const dw_res_word *ww = &want->words[k];
+		if (ww->addr < lo || ww->addr >= hi)
+			continue;
+		while (g < got->nwords && got->words[g].addr < ww->addr)
+			g++;
+		cr_expect(g < got->nwords && got->words[g].addr == ww->addr &&
+		              got->words[g].value == ww->value && got->words[g].cls == ww->cls,
+		          "thread %u [%#llx] %#llx: %s in the WOW64 scan, %s in the x86 dump", tid,
+		          (unsigned long long)ww->addr, (unsigned long long)ww->value,
+		          g < got->nwords && got->words[g].addr == ww->addr
+		              ? dw_res_class_name(got->words[g].cls)
+		              : "absent",
+		          dw_res_class_name(ww->cls));
+		n++;
+	}
+	cr_expect_gt(n, 0, "thread %u: no word in common", tid);
+}
+
+// The residue scan covers each WOW64 thread's 32-bit stack as a record of its
+// own (x86, 4-byte words) after the 64-bit one, and classifies its words:
+// every return address of the 32-bit walk (the x86 dump's own frames, which
+// run() checks frame by frame) is a live, call-preceded return word there.
+static void
+residue32(const char *name)
+{
+	char dir[1200], path[1400];
+	snprintf(dir, sizeof(dir), "%s/x86/%s", corpus_dir(), name);
+	snprintf(path, sizeof(path), "%s/%s.dmp", dir, name);
+	raw o = slurp(path);
+	if (o.p == NULL)
+		cr_skip_test("our corpus (%s) is not present", path);
+	dws_dump s;
+	wrap(&s, &o, WIN10);
+	size_t         len;
+	const uint8_t *bytes = dws_dump_finish(&s, &len);
+	tsym          *t     = case_symbols(dir);
+	dw_symsrc      src   = tsym_source(t);
+	dw_dump       *d     = NULL;
+	cr_assert_eq(dw_dump_open_buffer(&d, bytes, len, NULL), DW_OK);
+	dw_walk *w = NULL;
+	cr_assert_eq(dw_walk_dump(&w, d, &src, NULL), DW_OK);
+	dw_residue *r = NULL;
+	cr_assert_eq(dw_residue_scan(&r, w, NULL), DW_OK);
+
+	// The original x86 dump, scanned with the same provider.
+	dw_dump *od = NULL;
+	cr_assert_eq(dw_dump_open_file(&od, path, NULL), DW_OK);
+	dw_walk *ow = NULL;
+	cr_assert_eq(dw_walk_dump(&ow, od, &src, NULL), DW_OK);
+	dw_residue *orr = NULL;
+	cr_assert_eq(dw_residue_scan(&orr, ow, NULL), DW_OK);
+	size_t               non;
+	const dw_res_thread *ot = dw_residue_threads(orr, &non);
+
+	size_t                nt, nr, checked = 0;
+	const dw_thread_walk *tw = dw_walk_threads(w, &nt);
+	const dw_res_thread  *rt = dw_residue_threads(r, &nr);
+	for (size_t i = 0; i < nt; i++) {
+		const dw_stack *st = &tw[i].stack32;
+		cr_assert(tw[i].has_stack32 && st->nframes > 1, "thread %u: no 32-bit walk",
+		          tw[i].thread_id);
+		const dw_res_thread *r64 = NULL, *r32 = NULL;
+		for (size_t k = 0; k < nr; k++) {
+			if (rt[k].tid != tw[i].thread_id)
+				continue;
+			if (rt[k].ptr == 8 && r64 == NULL)
+				r64 = &rt[k];
+			else if (rt[k].ptr == 4 && r32 == NULL)
+				r32 = &rt[k];
+		}
+		cr_assert_not_null(r64, "thread %u: no 64-bit residue", tw[i].thread_id);
+		cr_assert_not_null(r32, "thread %u: no 32-bit residue", tw[i].thread_id);
+		const dw_res_thread *oref = NULL;
+		for (size_t k = 0; k < non && oref == NULL; k++)
+			if (ot[k].tid == tw[i].thread_id)
+				oref = &ot[k];
+		cr_assert_not_null(oref);
+		cr_expect_eq(r32, r64 + 1, "thread %u: 32-bit record not after the 64-bit one",
+		             tw[i].thread_id);
+		cr_expect_eq(r32->cpu, DW_CPU_X86);
+		same_words(r32, oref, tw[i].thread_id);
+		cr_assert(!r32->missing, "thread %u: 32-bit stack memory missing", tw[i].thread_id);
+		uint64_t sp32 = dw_context_sp(&st->frames[0].ctx);
+		cr_expect(r32->sp == sp32 && r32->lo <= sp32 && sp32 < r32->hi,
+		          "thread %u: scanned [%#llx, %#llx) sp %#llx, walk sp %#llx", tw[i].thread_id,
+		          (unsigned long long)r32->lo, (unsigned long long)r32->hi,
+		          (unsigned long long)r32->sp, (unsigned long long)sp32);
+		// Frames with a function name are in the case's own images, whose
+		// code the provider reads: their call sites can be checked (the
+		// system DLLs of the Wine prefix are not in the corpus).
+		for (size_t f = 1; f < st->nframes; f++) {
+			uint64_t ip = st->frames[f].ip;
+			if (ip < 0x10000 || st->frames[f].function == NULL)
+				continue;
+			bool found = false;
+			for (size_t k = 0; k < r32->nwords && !found; k++)
+				found = r32->words[k].value == ip && r32->words[k].cls == DW_RES_RETURN &&
+				        r32->words[k].live && r32->words[k].module == st->frames[f].module;
+			cr_expect(found, "thread %u frame %zu (%#llx %s): no live return word",
+			          tw[i].thread_id, f, (unsigned long long)ip,
+			          st->frames[f].function != NULL ? st->frames[f].function : "?");
+			checked++;
+		}
+	}
+	cr_expect_gt(checked, 0, "no 32-bit frame was checked");
+
+	dw_residue_free(orr);
+	dw_walk_free(ow);
+	dw_dump_free(od);
+	dw_residue_free(r);
+	dw_walk_free(w);
+	dw_dump_free(d);
+	tsym_free(t);
+	dws_dump_fini(&s);
+	free(o.p);
+}
+
+Test(wow64, residue_scans_the_32bit_stack_deep_fp, .timeout = 60)
+{
+	residue32("deep_fp");
+}
+
+Test(wow64, residue_scans_the_32bit_stack_many_threads, .timeout = 60)
+{
+	residue32("many_threads");
 }
