@@ -146,6 +146,7 @@ typedef struct modsym {
 	bool   asked;  // some frame is in this module
 	bool   opened; // handle valid
 	dw_err err;    // from the open
+	const char *why; // without symbols: what was tried (report arena)
 	void  *h;
 	dw_cpu cpu;
 	bool   unwind;
@@ -204,8 +205,11 @@ open_mod(analysis_ctx *c, size_t i, dw_cpu cpu)
 		s->cpu   = cpu;
 		dw_symsrc_module sm;
 		symsrc_module(&sm, &c->mods[i], cpu);
-		s->err    = dw_symprov_open_module(&s->h, c->prov, &sm);
+		char why[DW_MAX_NOTE_TEXT];
+		s->err    = dw_symprov_open_module_why(&s->h, c->prov, &sm, why, sizeof(why));
 		s->opened = s->err == DW_OK && s->h != NULL;
+		if (!s->opened)
+			s->why = b_str(c->b, why);
 	}
 	return s->opened ? s : NULL;
 }
@@ -462,21 +466,14 @@ symstatus(dw_err e)
 	}
 }
 
-// The provider's origin line for a module (statuses are kept by file name
-// for the provider's lifetime; the newest one is this analysis's).
+// Each module's symbol status and origin: the files its table came from,
+// or, for a module without symbols, what was tried and why it failed (a
+// name the resolver refused says so: "symbol path: pdb refused, ...").
 static void
 b_module_symbols(analysis_ctx *c, Dumpwalk__V1__AnalysisReport *r)
 {
 	if (c->prov == NULL || c->ms == NULL)
 		return;
-	dw_symprov_status *st = NULL;
-	size_t             ns = dw_symprov_statuses(c->prov, NULL, 0);
-	if (ns > DW_MAX_MODULES)
-		ns = DW_MAX_MODULES;
-	if (ns > 0 && (st = malloc(ns * sizeof(*st))) != NULL)
-		ns = dw_symprov_statuses(c->prov, st, ns);
-	else
-		ns = 0;
 	for (size_t i = 0; i < r->n_modules && i < c->nmods; i++) {
 		Dumpwalk__V1__ModuleSymbols *s = b_array(c->b, 1, sizeof(*s));
 		if (s == NULL)
@@ -487,30 +484,26 @@ b_module_symbols(analysis_ctx *c, Dumpwalk__V1__AnalysisReport *r)
 			s->status = b_str(c->b, "not asked");
 			s->origin = b_str(c->b, NULL);
 		} else {
-			s->status         = b_str(c->b, symstatus(m->opened ? DW_OK : m->err));
-			s->unwind_info    = m->unwind;
-			const char *name  = base_name(c->mods[i].name);
-			const char *orig  = NULL;
-			// A shared provider keeps statuses by file name for its whole life:
-			// another dump's kernel32.dll may be newer. Take only one that names
-			// this module's identity (its debug id or code id is in the path),
-			// so the origin never depends on history. A miss is recorded once
-			// per provider, so what was tried is not shown (the status says it).
-			const dw_md_module *mm = &c->mods[i];
-			for (size_t k = ns; k-- > 0;) {
-				if (!m->opened || strcmp(st[k].module, name) != 0 || !st[k].found)
-					continue;
-				if ((mm->debug_id[0] != 0 && strstr(st[k].origin, mm->debug_id) != NULL) ||
-				    (mm->code_id[0] != 0 && strstr(st[k].origin, mm->code_id) != NULL)) {
-					orig = st[k].origin;
-					break;
-				}
+			s->status      = b_str(c->b, symstatus(m->opened ? DW_OK : m->err));
+			s->unwind_info = m->unwind;
+			// As before the origin came from the table itself: shown only
+			// where its path names the module's identity (a symbol-store
+			// layout puts the debug or code id in it), so reports read the
+			// same as they did.
+			const dw_md_module *mm   = &c->mods[i];
+			const char         *orig = NULL;
+			if (m->opened) {
+				const char *o = dw_symprov_get_origin(m->h);
+				if ((mm->debug_id[0] != 0 && strstr(o, mm->debug_id) != NULL) ||
+				    (mm->code_id[0] != 0 && strstr(o, mm->code_id) != NULL))
+					orig = o;
+			} else {
+				orig = m->why;
 			}
 			s->origin = b_str(c->b, orig);
 		}
 		r->modules[i]->symbols = s;
 	}
-	free(st);
 }
 
 static void

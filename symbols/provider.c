@@ -5,6 +5,11 @@
 // and, when a PE was found, the mapped image (for read_code). Handles given
 // to the walker point at entries and hold a count on them; an entry whose
 // count drops to 0 moves to the idle LRU, bounded by max_idle.
+//
+// A module found nowhere is remembered as a miss (key, what was tried) for
+// miss_ttl_ms: a daemon analyzing dump after dump of one product asks for the
+// same symbol-less system DLLs every time, and each search is a dozen stat(2)
+// calls per directory or a trip through the resolver's disk cache.
 #include "symbols/provider.h"
 
 #include <ctype.h>
@@ -15,6 +20,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "common/mapfile.h"
 #include "symbols/pe.h"
@@ -23,6 +29,8 @@
 
 typedef struct entry {
 	char          key[600];
+	uint64_t      hash;        // of key, compared before it
+	char          origin[512]; // the files the table came from
 	dw_symtab    *table;
 	bool          has_x64;
 	dw_mapfile    pe_map;
@@ -32,6 +40,17 @@ typedef struct entry {
 } entry;
 
 #define MAX_STATUSES 4096
+// Misses remembered at once: one per module identity without symbols; a
+// fleet's dumps name a few hundred. The oldest is forgotten first.
+#define MAX_MISSES 4096
+
+typedef struct miss {
+	char     key[600];
+	uint64_t hash;
+	uint64_t expires_ns; // monotonic
+	dw_err   err;        // what the open returned
+	char     why[256];   // what was tried
+} miss;
 
 struct dw_symprov {
 	pthread_mutex_t   mu;
@@ -44,6 +63,9 @@ struct dw_symprov {
 	dw_symprov_counts counts;
 	dw_symprov_status *st;
 	size_t             nst;
+	uint64_t           miss_ttl_ns;
+	miss              *misses; // MAX_MISSES slots, a ring: next_miss is the oldest once full
+	size_t             nmiss, next_miss;
 };
 
 // snprintf whose truncation is intended (reports and notes cut long paths).
@@ -199,6 +221,7 @@ dw_symprov_new(dw_symprov **out, const dw_symprov_opts *o)
 	p->locate_arg = o->locate ? o->locate_arg : p;
 	p->dirs       = calloc(o->ndirs ? o->ndirs : 1, sizeof(char *));
 	p->st         = calloc(MAX_STATUSES, sizeof(*p->st));
+	p->miss_ttl_ns = (uint64_t)(o->miss_ttl_ms ? o->miss_ttl_ms : DW_SYMPROV_MISS_TTL_MS) * 1000000u;
 	if (p->dirs == NULL || p->st == NULL) {
 		dw_symprov_free(p);
 		return DW_ENOMEM;
@@ -258,6 +281,7 @@ dw_symprov_free(dw_symprov *p)
 		free(p->dirs[i]);
 	free(p->dirs);
 	free(p->st);
+	free(p->misses);
 	pthread_mutex_destroy(&p->mu);
 	free(p);
 }
@@ -300,39 +324,118 @@ record(dw_symprov *p, const dw_symsrc_module *m, bool found, dw_err err, const c
 	s->err   = err;
 }
 
+// FNV-1a 64: keys share long prefixes ("kernel32.pdb/"), so the list is
+// searched by hash first.
+static uint64_t
+key_hash(const char *k)
+{
+	uint64_t h = 0xcbf29ce484222325u;
+	for (; *k; k++)
+		h = (h ^ (unsigned char)*k) * 0x100000001b3u;
+	return h;
+}
+
 static entry *
-lookup(dw_symprov *p, const char *key)
+lookup(dw_symprov *p, const char *key, uint64_t hash)
 {
 	for (entry *e = p->head; e != NULL; e = e->next) {
-		if (strcmp(e->key, key) == 0)
+		if (e->hash == hash && strcmp(e->key, key) == 0)
 			return e;
 	}
 	return NULL;
 }
 
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+// A remembered miss for key that has not expired, or NULL. Locked.
+static const miss *
+miss_find(dw_symprov *p, const char *key, uint64_t hash)
+{
+	if (p->nmiss == 0)
+		return NULL;
+	uint64_t now = now_ns();
+	for (size_t i = 0; i < p->nmiss; i++) {
+		const miss *m = &p->misses[i];
+		if (m->hash == hash && m->expires_ns > now && strcmp(m->key, key) == 0)
+			return m;
+	}
+	return NULL;
+}
+
+// Remembers a miss (replacing an expired one for the same key). Locked.
+static void
+miss_add(dw_symprov *p, const char *key, uint64_t hash, dw_err err, const char *why)
+{
+	if (p->misses == NULL && (p->misses = calloc(MAX_MISSES, sizeof(*p->misses))) == NULL)
+		return;
+	miss *m = NULL;
+	for (size_t i = 0; i < p->nmiss && m == NULL; i++)
+		if (p->misses[i].hash == hash && strcmp(p->misses[i].key, key) == 0)
+			m = &p->misses[i];
+	if (m == NULL && p->nmiss < MAX_MISSES)
+		m = &p->misses[p->nmiss++];
+	if (m == NULL) {
+		m            = &p->misses[p->next_miss];
+		p->next_miss = (p->next_miss + 1) % MAX_MISSES;
+	}
+	fmt(m->key, sizeof(m->key), "%s", key);
+	fmt(m->why, sizeof(m->why), "%s", why);
+	m->hash       = hash;
+	m->err        = err;
+	m->expires_ns = now_ns() + p->miss_ttl_ns;
+}
+
+// "NAME/ID" with the id upper-cased: the spelling the dump gives an id in
+// varies, the file it names does not.
 static void
 make_key(char *out, size_t cap, const char *a, const char *b)
 {
-	snprintf(out, cap, "%s/", a);
-	size_t n = strlen(out);
+	size_t n = 0;
+	for (; a[n] && n + 2 < cap; n++)
+		out[n] = a[n];
+	out[n++] = '/';
 	for (size_t i = 0; b[i] && n + 1 < cap; i++)
 		out[n++] = (char)toupper((unsigned char)b[i]);
 	out[n] = 0;
 }
 
+static void
+set_why(char *why, size_t cap, const char *text)
+{
+	if (why != NULL && cap > 0)
+		fmt(why, cap, "%s", text);
+}
+
 dw_err
 dw_symprov_open_module(void **out, dw_symprov *p, const dw_symsrc_module *m)
 {
+	return dw_symprov_open_module_why(out, p, m, NULL, 0);
+}
+
+dw_err
+dw_symprov_open_module_why(void **out, dw_symprov *p, const dw_symsrc_module *m, char *why,
+                           size_t cap)
+{
 	*out = NULL;
-	// Identity known from the dump: a table in memory answers at once.
-	char key[600] = "";
+	set_why(why, cap, "");
+	// Identity known from the dump: a table in memory, or a remembered
+	// miss, answers at once.
+	char     key[600] = "";
+	uint64_t hash     = 0;
 	if (m->debug_id != NULL && m->debug_id[0] && m->debug_file != NULL)
 		make_key(key, sizeof(key), base_name(m->debug_file), m->debug_id);
 	else if (m->code_id != NULL && m->code_id[0] && m->name != NULL)
 		make_key(key, sizeof(key), base_name(m->name), m->code_id);
 	if (key[0]) {
+		hash = key_hash(key);
 		pthread_mutex_lock(&p->mu);
-		entry *e = lookup(p, key);
+		entry *e = lookup(p, key, hash);
 		if (e != NULL) {
 			e->users++;
 			unlink_entry(p, e);
@@ -341,6 +444,14 @@ dw_symprov_open_module(void **out, dw_symprov *p, const dw_symsrc_module *m)
 			pthread_mutex_unlock(&p->mu);
 			*out = e;
 			return DW_OK;
+		}
+		const miss *ms = miss_find(p, key, hash);
+		if (ms != NULL) {
+			dw_err rv = ms->err;
+			set_why(why, cap, ms->why);
+			p->counts.miss_hits++;
+			pthread_mutex_unlock(&p->mu);
+			return rv;
 		}
 		pthread_mutex_unlock(&p->mu);
 	}
@@ -358,8 +469,14 @@ dw_symprov_open_module(void **out, dw_symprov *p, const dw_symsrc_module *m)
 	dw_err rv = p->locate(f, m, p->locate_arg);
 	char   origin[512];
 	if (rv != DW_OK) {
+		const char *tried = f->why[0] ? f->why : dw_strerror(rv);
+		set_why(why, cap, tried);
 		pthread_mutex_lock(&p->mu);
-		record(p, m, false, rv, f->why[0] ? f->why : dw_strerror(rv));
+		record(p, m, false, rv, tried);
+		// Found nowhere: remembered. A timeout or a network error is
+		// not: the next analysis tries again.
+		if (rv == DW_ENOTFOUND && key[0])
+			miss_add(p, key, hash, DW_ENOTFOUND, tried);
 		pthread_mutex_unlock(&p->mu);
 		free(f);
 		free(e);
@@ -374,8 +491,8 @@ dw_symprov_open_module(void **out, dw_symprov *p, const dw_symsrc_module *m)
 	else
 		rv = dw_symtab_compile(&e->table, NULL, f->pe, NULL, NULL, &notes);
 	if (rv == DW_OK && f->pe[0]) {
-		const char *why;
-		if (dw_mapfile_open(&e->pe_map, f->pe, &why) == DW_OK &&
+		const char *map_why;
+		if (dw_mapfile_open(&e->pe_map, f->pe, &map_why) == DW_OK &&
 		    dw_pe_open(&e->pe, e->pe_map.data, e->pe_map.len, DW_PE_LAYOUT_FILE, NULL) != DW_OK)
 			e->pe = NULL;
 	}
@@ -388,13 +505,18 @@ dw_symprov_open_module(void **out, dw_symprov *p, const dw_symsrc_module *m)
 	         rv != DW_OK && notes.count ? notes.items[0].text : "");
 	dw_notes_fini(&notes);
 	if (rv != DW_OK) {
+		set_why(why, cap, origin);
 		pthread_mutex_lock(&p->mu);
 		record(p, m, false, rv, origin);
+		// Files that do not compile will not compile next time either.
+		if (rv != DW_ENOMEM && key[0])
+			miss_add(p, key, hash, DW_ENOTFOUND, origin);
 		pthread_mutex_unlock(&p->mu);
 		free(f);
 		entry_free(e);
 		return rv == DW_ENOMEM ? rv : DW_ENOTFOUND;
 	}
+	fmt(e->origin, sizeof(e->origin), "%s", origin);
 	dw_symtab_stats st;
 	dw_symtab_get_stats(e->table, &st);
 	e->has_x64 = st.x64_funcs > 0;
@@ -403,12 +525,13 @@ dw_symprov_open_module(void **out, dw_symprov *p, const dw_symsrc_module *m)
 		make_key(e->key, sizeof(e->key), f->debug_file[0] ? f->debug_file : base_name(f->pe),
 		         f->debug_id);
 	}
+	e->hash = key_hash(e->key);
 	free(f);
 	e->users = 1;
 
 	pthread_mutex_lock(&p->mu);
 	record(p, m, true, DW_OK, origin);
-	entry *had = lookup(p, e->key);
+	entry *had = lookup(p, e->key, e->hash);
 	if (had != NULL) {
 		had->users++;
 		p->counts.hits++;
@@ -435,6 +558,13 @@ dw_symprov_close_module(dw_symprov *p, void *mod)
 	if (e->users > 0 && --e->users == 0)
 		trim(p);
 	pthread_mutex_unlock(&p->mu);
+}
+
+const char *
+dw_symprov_get_origin(const void *mod)
+{
+	const entry *e = mod;
+	return e != NULL ? e->origin : "";
 }
 
 size_t

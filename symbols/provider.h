@@ -30,6 +30,11 @@
 typedef struct dw_symprov dw_symprov;
 
 #define DW_SYMPROV_PATH 4096
+// A daemon sees the same system DLLs without symbols in dump after dump:
+// each search costs a dozen stat(2) calls per local directory, or a
+// symbol-cache lookup on disk. A miss is remembered this long, so a symbol
+// file dropped into a directory is picked up within 30 s.
+#define DW_SYMPROV_MISS_TTL_MS 30000
 
 // What a locator found for a module: local paths ("" when not found) and the
 // identity it used (from the dump, or from the PE when the dump had none).
@@ -53,6 +58,10 @@ typedef struct dw_symprov_opts {
 	const char *const   *dirs;   // local directories, searched in order
 	size_t               ndirs;
 	size_t               max_idle; // unreferenced tables kept (LRU); 0 means 64
+	// How long a module whose symbols were found nowhere (or did not
+	// compile) is answered from memory before its files are searched
+	// again; 0 means DW_SYMPROV_MISS_TTL_MS.
+	uint32_t             miss_ttl_ms;
 	dw_symprov_locate_fn locate;   // NULL: the local-directory locator over dirs
 	void                *locate_arg;
 } dw_symprov_opts;
@@ -87,12 +96,26 @@ size_t dw_symprov_statuses(dw_symprov *p, dw_symprov_status *out, size_t cap);
 dw_err dw_symprov_open_module(void **out, dw_symprov *p, const dw_symsrc_module *m);
 void   dw_symprov_close_module(dw_symprov *p, void *mod);
 
+// dw_symprov_open_module_why is dw_symprov_open_module that, when the module
+// has no symbols (any error), writes what was tried or why the files were
+// refused into why[cap] (the origin a status would show: "no crash.pdb ...
+// in 2 directories", "symbol path: pdb refused, ...: <note>"); "" on success.
+// The text is the same for a miss answered from memory.
+dw_err dw_symprov_open_module_why(void **out, dw_symprov *p, const dw_symsrc_module *m,
+                                  char *why, size_t cap);
+
+// dw_symprov_get_origin returns the files an open module's table came from
+// ("pdb /x/crash.pdb + pe /x/crash.exe", "sym ...", "pe ..."), borrowed
+// while the handle `mod` is open.
+const char *dw_symprov_get_origin(const void *mod);
+
 // Counts for tests and metrics.
 typedef struct dw_symprov_counts {
 	size_t compiled;  // tables compiled
 	size_t hits;      // opens served by a table already in memory
 	size_t open, idle; // tables referenced now / kept unreferenced
 	size_t evicted;
+	size_t miss_hits; // opens answered "no symbols" from a remembered miss
 } dw_symprov_counts;
 void dw_symprov_get_counts(dw_symprov *p, dw_symprov_counts *out);
 

@@ -361,6 +361,46 @@ Test(analyze, daemon_output_identical_to_local, .timeout = 120)
 	free(run(cmd));
 }
 
+// A module without symbols says what was tried, in the text (its lm entry)
+// and the JSON (symbols_origin): windows.dmp's ntdll, with a --symbols
+// directory that holds nothing, and through a symbol path whose store has
+// no copy either. A second analysis in one process (the remembered miss)
+// says the same.
+Test(analyze, missing_module_symbols_say_what_was_tried)
+{
+	if (!have("dumps/symbolicator/windows.dmp")) {
+		cr_skip_test("no shared corpus");
+	}
+	char dir[] = "/tmp/dwmiss-XXXXXX", dump[1200], args[1400];
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(dump, sizeof(dump), "%s/dumps/symbolicator/windows.dmp", corpus);
+	snprintf(args, sizeof(args), "--symbols '%s'", dir);
+	char *text = analyze(args, dump);
+	cr_expect(strstr(text, "      symbols: no wntdll.pdb 971F98E5CE6041FFB2D7235BBEB345781 or "
+	                       "ntdll.dll 59B0D8F3183000 in 1 directories\n") != NULL,
+	          "%s", text);
+	free(text);
+	snprintf(args, sizeof(args), "--format json --symbols '%s'", dir);
+	char *json = analyze(args, dump);
+	cr_expect(strstr(json, "\"symbols_origin\": \"no wntdll.pdb 971F98E5CE6041FFB2D7235BBEB345781 "
+	                       "or ntdll.dll 59B0D8F3183000 in 1 directories\"") != NULL,
+	          "%s", json);
+	free(json);
+	// The same dump twice in one run (-j 1, in order): the second answer
+	// comes from the remembered miss and must print the same lines.
+	char cmd[8192];
+	snprintf(cmd, sizeof(cmd),
+	         "'%s' analyze --local --quiet --symbol-path 'cache*%s/cache;%s/empty' '%s' '%s' "
+	         "2>/dev/null | grep -c 'symbols: symbol path: pdb missing, pe missing, sym missing: no source has '",
+	         getenv("DUMPWALK"), dir, dir, dump, dump);
+	char *count = run(cmd);
+	int   n     = atoi(count);
+	cr_expect(n > 0 && n % 2 == 0, "missing-module lines: %s", count);
+	free(count);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	free(run(cmd));
+}
+
 // Signature and residue in every format, for x64/null_read of our corpus:
 // expected.json names the pattern ("NULL Pointer (Data)") and the faulting
 // thread's frames (read_it <- lookup <- main), which is the signature's text.
