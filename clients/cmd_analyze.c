@@ -42,6 +42,24 @@ typedef struct run {
 	dwd_symbols    *symbols; // --local: the sources from --symbols / --symbol-path
 } run;
 
+// What --local renders a report with: dwd_analyze_report hands the report
+// over in-process, with no serialization and decoding in between (that was
+// a third of a --local analysis of a small dump); the renderers read the
+// same fields either way, so the bytes printed are the daemon path's.
+typedef struct local_out {
+	FILE           *f;
+	const char     *path;
+	dwc_format      fmt;
+	dwc_render_opts o;
+} local_out;
+
+static void
+render_local(const Dumpwalk__V1__AnalysisReport *rep, void *arg)
+{
+	const local_out *lo = arg;
+	dwc_report_render_opts(lo->f, rep, lo->path, lo->fmt, &lo->o);
+}
+
 static void
 analyze_one(run *r, item *it)
 {
@@ -66,34 +84,29 @@ analyze_one(run *r, item *it)
 	Dumpwalk__V1__AnalyzeReply *reply = NULL;
 	int                         code;
 	char                        msg[DWD_ANALYZE_MESSAGE_MAX];
+	dwc_render_opts             ro = {.timings = r->timings, .residue_full = r->residue_full};
 	if (r->client == NULL) {
-		// The daemon's own analysis step, then the same decode as a reply
-		// from the wire: both paths render the identical message.
+		// The daemon's own analysis step, rendered from the report it
+		// would have serialized.
 		dwd_analyze_opts o = {0};
 		o.budget            = r->budget;
 		o.include_registers = r->registers;
 		o.symbols           = r->symbols;
+		local_out    lo     = {.f = f, .path = it->path, .fmt = r->fmt, .o = ro};
 		dwd_analysis a;
-		dwd_analyze(&a, map.data, map.len, &o);
+		dwd_analyze_report(&a, map.data, map.len, &o, render_local, &lo);
 		code = a.code;
 		snprintf(msg, sizeof(msg), "%s", a.message);
-		if (code == 0) {
-			reply = dumpwalk__v1__analyze_reply__unpack(NULL, a.reply_len, a.reply);
-			if (reply == NULL || reply->report == NULL) {
-				code = 13;
-				snprintf(msg, sizeof(msg), "internal: report does not decode");
-			}
-		}
 		dwd_analysis_fini(&a);
 	} else {
 		dwc_status st;
 		code = dwc_client_analyze(r->client, map.data, map.len, r->registers, &reply, &st);
 		snprintf(msg, sizeof(msg), "%s", st.message);
+		if (code == 0)
+			dwc_report_render_opts(f, reply->report, it->path, r->fmt, &ro);
 	}
 	dw_mapfile_close(&map);
 	if (code == 0) {
-		dwc_render_opts o = {.timings = r->timings, .residue_full = r->residue_full};
-		dwc_report_render_opts(f, reply->report, it->path, r->fmt, &o);
 		it->ok = true;
 	} else {
 		dwc_report_render_error(f, it->path, dwc_status_name(code), msg, r->fmt);

@@ -65,6 +65,20 @@ typedef struct dwd_analysis {
 // calls share nothing.
 void dwd_analyze(dwd_analysis *out, const uint8_t *dump, size_t len, const dwd_analyze_opts *opt);
 
+// The report of one analysis (dumpwalk/v1/report.proto's AnalysisReport).
+struct Dumpwalk__V1__AnalysisReport;
+typedef void (*dwd_report_fn)(const struct Dumpwalk__V1__AnalysisReport *r, void *arg);
+
+// dwd_analyze_report is dwd_analyze for a caller in the same process
+// (`dumpwalk analyze --local`): instead of serializing the report it calls
+// use(report, arg) once, on the calling thread, with the report that
+// dwd_analyze would have serialized; the report is borrowed for that call
+// only. out->reply stays NULL; without a report (out->code not OK) `use` is
+// not called. The renderers print the same bytes from it as from the
+// daemon's reply decoded.
+void dwd_analyze_report(dwd_analysis *out, const uint8_t *dump, size_t len,
+                        const dwd_analyze_opts *opt, dwd_report_fn use, void *arg);
+
 // dwd_analysis_fini frees out->reply; out may be reused after.
 void dwd_analysis_fini(dwd_analysis *a);
 
