@@ -162,3 +162,81 @@ dw_dis_x64_epilog(dw_dis *d, const uint8_t *code, size_t len, uint64_t ip, uint6
 		*n = 0;
 	return result;
 }
+
+// Capstone's 32-bit register ids in x86 encoding order (EAX=0 .. EDI=7, the
+// walker's x86 register-table order).
+static int
+reg32(x86_reg r)
+{
+	static const x86_reg order[8] = {
+	    X86_REG_EAX, X86_REG_ECX, X86_REG_EDX, X86_REG_EBX,
+	    X86_REG_ESP, X86_REG_EBP, X86_REG_ESI, X86_REG_EDI,
+	};
+	for (int i = 0; i < 8; i++)
+		if (order[i] == r)
+			return i;
+	return -1;
+}
+
+bool
+dw_dis_x86_epilog(dw_dis *d, const uint8_t *code, size_t len, uint64_t ip, dw_dis_epi_step *steps,
+                  size_t *n)
+{
+	*n     = 0;
+	csh *h = handle(d, DW_CPU_X86);
+	if (h == NULL)
+		return false;
+	size_t off    = 0;
+	bool   result = false;
+	for (size_t i = 0; i < DW_DIS_EPI_MAX && off < len; i++) {
+		cs_insn *insn = NULL;
+		if (cs_disasm(*h, code + off, len - off, ip + off, 1, &insn) != 1)
+			break;
+		const cs_x86   *x    = &insn->detail->x86;
+		dw_dis_epi_step s[2] = {{0}, {0}};
+		size_t          ns   = 0;
+		bool            last = false;
+		const cs_x86_op *o0  = x->op_count >= 1 ? &x->operands[0] : NULL;
+		const cs_x86_op *o1  = x->op_count >= 2 ? &x->operands[1] : NULL;
+		bool to_esp = o0 != NULL && o0->type == X86_OP_REG && o0->reg == X86_REG_ESP;
+		if (insn->id == X86_INS_NOP) {
+			off += insn->size;
+			cs_free(insn, 1);
+			continue;
+		} else if (insn->id == X86_INS_ADD && to_esp && o1 != NULL && o1->type == X86_OP_IMM) {
+			s[ns++] = (dw_dis_epi_step){DW_DIS_EPI_ADD_RSP, 0, o1->imm};
+		} else if (insn->id == X86_INS_LEA && to_esp && o1 != NULL && o1->type == X86_OP_MEM &&
+		           o1->mem.index == X86_REG_INVALID && o1->mem.segment == X86_REG_INVALID &&
+		           reg32(o1->mem.base) >= 0) {
+			s[ns++] = (dw_dis_epi_step){DW_DIS_EPI_LEA_RSP, (uint8_t)reg32(o1->mem.base),
+			                            o1->mem.disp};
+		} else if (insn->id == X86_INS_MOV && to_esp && o1 != NULL && o1->type == X86_OP_REG &&
+		           reg32(o1->reg) >= 0) {
+			s[ns++] = (dw_dis_epi_step){DW_DIS_EPI_LEA_RSP, (uint8_t)reg32(o1->reg), 0};
+		} else if (insn->id == X86_INS_LEAVE) {
+			// mov esp, ebp; pop ebp
+			s[ns++] = (dw_dis_epi_step){DW_DIS_EPI_LEA_RSP, 5, 0};
+			s[ns++] = (dw_dis_epi_step){DW_DIS_EPI_POP, 5, 0};
+		} else if (insn->id == X86_INS_POP && o0 != NULL && o0->type == X86_OP_REG &&
+		           reg32(o0->reg) >= 0 && o0->reg != X86_REG_ESP) {
+			s[ns++] = (dw_dis_epi_step){DW_DIS_EPI_POP, (uint8_t)reg32(o0->reg), 0};
+		} else if (insn->id == X86_INS_RET) {
+			int64_t extra = o0 != NULL && o0->type == X86_OP_IMM ? o0->imm : 0;
+			s[ns++]       = (dw_dis_epi_step){DW_DIS_EPI_RET, 0, extra};
+			last          = true;
+		}
+		off += insn->size;
+		cs_free(insn, 1);
+		if (ns == 0 || *n + ns > DW_DIS_EPI_MAX)
+			break;
+		for (size_t k = 0; k < ns; k++)
+			steps[(*n)++] = s[k];
+		if (last) {
+			result = true;
+			break;
+		}
+	}
+	if (!result)
+		*n = 0;
+	return result;
+}

@@ -59,4 +59,15 @@ bool dw_dis_x64_epilog(dw_dis *d, const uint8_t *code, size_t len, uint64_t ip,
                        uint64_t func_begin, uint64_t func_end, uint8_t frame_reg,
                        dw_dis_epi_step *steps, size_t *n);
 
+// dw_dis_x86_epilog says whether the 32-bit code at `ip` (code[0..len)) runs
+// straight to a RET through instructions that only restore the caller's
+// registers: `add esp, imm`, `lea esp, [reg + disp]`, `mov esp, reg`, `leave`,
+// `pop reg` and `nop`. On true, steps[0..*n) are what is left to run, in
+// x86 register-table numbers (EAX=0 .. EDI=7), `leave` as LEA_RSP from EBP
+// then POP EBP, ending with RET whose `value` is the immediate of `ret imm16`
+// (0 for a plain ret). No jump is accepted: without function bounds a jump
+// cannot be told from control flow.
+bool dw_dis_x86_epilog(dw_dis *d, const uint8_t *code, size_t len, uint64_t ip,
+                       dw_dis_epi_step *steps, size_t *n);
+
 #endif

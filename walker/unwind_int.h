@@ -99,6 +99,11 @@ dw_uw_res dw_uw__x86_win_step(dw_uw *u, const dw_context *ctx, uint64_t lookup,
                               uint32_t callee_params, dw_context *caller, dw_trust *trust,
                               uint32_t *param_size);
 dw_uw_res dw_uw__x86_fp_step(dw_uw *u, const dw_context *ctx, dw_context *caller);
+// dw_uw__x86_epilog_step: for the context frame only (its EIP is exact), when
+// the code at EIP runs straight to a RET (dw_dis_x86_epilog), executes it:
+// *caller is the caller's exact register state. DW_UW_NORULE when EIP is not
+// in such a run or its bytes are unknown.
+dw_uw_res dw_uw__x86_epilog_step(dw_uw *u, const dw_context *ctx, dw_context *caller);
 
 // Postfix programs (STACK WIN program strings, STACK CFI expressions).
 #define DW_PF_MAX_VARS 48

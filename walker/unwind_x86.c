@@ -410,3 +410,63 @@ dw_uw__x86_fp_step(dw_uw *u, const dw_context *ctx, dw_context *caller)
 	(void)dw_context_reg_set(caller, X86_EBP, saved);
 	return DW_UW_DONE;
 }
+
+// ---- Epilog of the context frame ---------------------------------------------
+//
+// A thread suspended inside a system call sits on the stub's `ret`: Wine's
+// i386 ntdll stubs are `mov eax, N; mov edx, dispatcher; call edx; ret 4*args`
+// and the context's EIP is that `ret 14h` (NtWaitForMultipleObjects) with ESP
+// on the stub's return address. The stub keeps no frame, so EBP is its
+// caller's: following it (or STACK WIN data, which describes the body, not
+// the epilog) skips the caller, here kernelbase's WaitForMultipleObjectsEx.
+// When the instructions from EIP run straight to a RET they are simply
+// executed; the result is the caller's exact register state.
+dw_uw_res
+dw_uw__x86_epilog_step(dw_uw *u, const dw_context *ctx, dw_context *caller)
+{
+	if (ctx->cpu != DW_CPU_X86 || u->dis == NULL || !(ctx->valid & (1ull << X86_ESP)) ||
+	    !(ctx->valid & (1ull << X86_EIP)))
+		return DW_UW_NORULE;
+	uint8_t  code[64];
+	uint64_t ip = ctx->x86.eip;
+	size_t   n  = dw_uw__read_code(u, ip, code, sizeof(code));
+	if (n == 0)
+		return DW_UW_NORULE;
+	dw_dis_epi_step steps[DW_DIS_EPI_MAX];
+	size_t          ns = 0;
+	if (!dw_dis_x86_epilog(u->dis, code, n, ip, steps, &ns))
+		return DW_UW_NORULE;
+	dw_context c  = *ctx;
+	uint64_t   sp = c.x86.esp;
+	for (size_t i = 0; i < ns; i++) {
+		uint32_t v;
+		uint64_t base;
+		switch (steps[i].op) {
+		case DW_DIS_EPI_ADD_RSP:
+			sp = (sp + (uint64_t)steps[i].value) & 0xffffffffu;
+			break;
+		case DW_DIS_EPI_LEA_RSP:
+			if (!dw_context_reg_get(&c, steps[i].reg, &base))
+				return DW_UW_BAD;
+			sp = (base + (uint64_t)steps[i].value) & 0xffffffffu;
+			break;
+		case DW_DIS_EPI_POP:
+			if (!dw_uw__read_u32(u, sp, &v))
+				return DW_UW_NOMEM;
+			(void)dw_context_reg_set(&c, steps[i].reg, v);
+			sp += 4;
+			break;
+		case DW_DIS_EPI_RET:
+			if (!dw_uw__read_u32(u, sp, &v))
+				return DW_UW_NOMEM;
+			(void)dw_context_reg_set(&c, X86_EIP, v);
+			sp += 4 + (uint64_t)(steps[i].value & 0xffff);
+			break;
+		case DW_DIS_EPI_JMP: // not produced for x86
+			return DW_UW_BAD;
+		}
+	}
+	(void)dw_context_reg_set(&c, X86_ESP, sp);
+	*caller = c;
+	return DW_UW_DONE;
+}

@@ -337,6 +337,16 @@ walk_one(dw_walk *w, dw_stack *out, const dw_context *ctx, uint64_t lo, uint64_t
 					ct = DW_TRUST_SCAN;
 				}
 			}
+			if (r != DW_UW_DONE && first &&
+			    dw_uw__x86_epilog_step(u, &cur, &caller) == DW_UW_DONE) {
+				// Only a return into believable code counts; a `ret` on a
+				// smashed stack falls through to the other methods.
+				if (dw_context_sp(&caller) > sp &&
+				    dw_uw__plausible_ra(u, DW_CPU_X86, dw_context_ip(&caller))) {
+					r  = DW_UW_DONE;
+					ct = DW_TRUST_CFI;
+				}
+			}
 			if (r != DW_UW_DONE) {
 				r = dw_uw__x86_win_step(u, &cur, lookup, callee_params, &caller, &ct, &params);
 			}

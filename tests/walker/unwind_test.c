@@ -619,3 +619,109 @@ Test(walker_unwind_x86, assignment_without_following_space)
 	cr_assert(dw_pf__get(&pf, "$ebp", &v, NULL) && v == 0x1234);
 	cr_assert(dw_pf__get(&pf, "$esp", &v, NULL) && v == ebp + 212);
 }
+
+// ---- x86 epilog of the context frame ------------------------------------------
+
+static dw_context
+ctx32(uint64_t eip, uint64_t esp, uint64_t ebp)
+{
+	dw_context c;
+	memset(&c, 0, sizeof(c));
+	c.cpu = DW_CPU_X86;
+	for (int i = 0; i < 8; i++)
+		(void)dw_context_reg_set(&c, (size_t)i, 0x9000 + (uint64_t)i);
+	(void)dw_context_reg_set(&c, 8, eip);
+	(void)dw_context_reg_set(&c, 4, esp);
+	(void)dw_context_reg_set(&c, 5, ebp);
+	return c;
+}
+
+Test(walker_unwind_x86, syscall_stub_ret_is_executed)
+{
+	// Wine's i386 NtWaitForMultipleObjects, suspended on its `ret 14h`:
+	//   +0: b8 de 00 00 00   mov eax, 0xde
+	//   +5: ba 20 c6 c0 7b   mov edx, dispatcher
+	//  +10: ff d2            call edx
+	//  +12: c2 14 00         ret 0x14        <- EIP
+	// [ESP] is the return address into the caller; five stdcall arguments
+	// follow. EBP is the caller's and must come through unchanged.
+	static const uint8_t stub[] = {0xb8, 0xde, 0, 0, 0, 0xba, 0x20, 0xc6, 0xc0, 0x7b,
+	                               0xff, 0xd2, 0xc2, 0x14, 0x00};
+	memcpy(image + 0x200, stub, sizeof(stub));
+	uint64_t esp = STACK_LO + 0x300;
+	put32(esp, 0x400123);
+	dw_context c = ctx32(0x400200 + 12, esp, STACK_LO + 0x800), out;
+	cr_assert_eq(dw_uw__x86_epilog_step(&uw, &c, &out), DW_UW_DONE);
+	cr_assert_eq(out.x86.eip, 0x400123);
+	cr_assert_eq(out.x86.esp, esp + 4 + 0x14);
+	cr_assert_eq(out.x86.ebp, STACK_LO + 0x800);
+	cr_assert_eq(out.x86.eax, 0x9000);
+	// The same stub at its first instruction is not an epilog.
+	c = ctx32(0x400200, esp, STACK_LO + 0x800);
+	cr_assert_eq(dw_uw__x86_epilog_step(&uw, &c, &out), DW_UW_NORULE);
+}
+
+Test(walker_unwind_x86, epilog_is_executed_from_every_instruction)
+{
+	//   +0: 5f         pop edi
+	//   +1: 5e         pop esi
+	//   +2: 5b         pop ebx
+	//   +3: 90         nop
+	//   +4: c9         leave
+	//   +5: c2 08 00   ret 8
+	// S = ESP at +0: [S] edi 0x7777, [S+4] esi 0x6666, [S+8] ebx 0x3333;
+	// EBP = S+0x20: [EBP] saved ebp 0x5555, [EBP+4] return address.
+	static const uint8_t epi[] = {0x5f, 0x5e, 0x5b, 0x90, 0xc9, 0xc2, 0x08, 0x00};
+	memcpy(image + 0x400, epi, sizeof(epi));
+	uint64_t s = STACK_LO + 0x600, ebp = s + 0x20;
+	put32(s, 0x7777);
+	put32(s + 4, 0x6666);
+	put32(s + 8, 0x3333);
+	put32(ebp, 0x5555);
+	put32(ebp + 4, 0x400456);
+	static const struct {
+		unsigned off, pops;
+	} at[] = {{0, 0}, {1, 1}, {2, 2}, {3, 3}, {4, 3}};
+	for (size_t k = 0; k < sizeof(at) / sizeof(at[0]); k++) {
+		dw_context c = ctx32(0x400400 + at[k].off, s + 4 * at[k].pops, ebp), out;
+		if (at[k].pops > 0)
+			(void)dw_context_reg_set(&c, 7, 0x7777);
+		if (at[k].pops > 1)
+			(void)dw_context_reg_set(&c, 6, 0x6666);
+		if (at[k].pops > 2)
+			(void)dw_context_reg_set(&c, 3, 0x3333);
+		cr_assert_eq(dw_uw__x86_epilog_step(&uw, &c, &out), DW_UW_DONE, "at +%u", at[k].off);
+		cr_expect_eq(out.x86.eip, 0x400456, "at +%u", at[k].off);
+		cr_expect_eq(out.x86.esp, ebp + 8 + 8, "at +%u: esp %#x", at[k].off, out.x86.esp);
+		cr_expect_eq(out.x86.ebp, 0x5555, "at +%u", at[k].off);
+		cr_expect_eq(out.x86.ebx, 0x3333, "at +%u", at[k].off);
+		cr_expect_eq(out.x86.esi, 0x6666, "at +%u", at[k].off);
+		cr_expect_eq(out.x86.edi, 0x7777, "at +%u", at[k].off);
+	}
+}
+
+Test(walker_unwind_x86, code_that_does_not_run_straight_to_ret_is_not_an_epilog)
+{
+	static const struct {
+		uint8_t code[8];
+		size_t  len;
+	} not_epi[] = {
+	    {{0x83, 0xc4, 0x08, 0xb8, 0x01, 0, 0, 0}, 8}, // add esp, 8; mov eax, 1
+	    {{0x5d, 0xeb, 0x00, 0xc3}, 4},                // pop ebp; jmp +0; ret
+	    {{0x5d, 0xe8, 0, 0, 0, 0, 0xc3}, 7},          // pop ebp; call; ret
+	    {{0x5c, 0xc3}, 2},                            // pop esp; ret
+	};
+	uint64_t esp = STACK_LO + 0x300;
+	put32(esp, 0x400123);
+	for (size_t k = 0; k < sizeof(not_epi) / sizeof(not_epi[0]); k++) {
+		memset(image + 0x500, 0xcc, 16);
+		memcpy(image + 0x500, not_epi[k].code, not_epi[k].len);
+		dw_context c = ctx32(0x400500, esp, STACK_LO + 0x800), out;
+		cr_expect_eq(dw_uw__x86_epilog_step(&uw, &c, &out), DW_UW_NORULE, "case %zu", k);
+	}
+	// An epilog whose stack is not in the dump.
+	static const uint8_t ret[] = {0xc3};
+	memcpy(image + 0x500, ret, 1);
+	dw_context c = ctx32(0x400500, 0x100000, 0), out;
+	cr_expect_eq(dw_uw__x86_epilog_step(&uw, &c, &out), DW_UW_NOMEM);
+}
