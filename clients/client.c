@@ -14,9 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
-// Largest reply the client accepts: a report with registers for tens of
-// thousands of threads fits; a hostile server cannot make us hold more.
-#define DWC_MAX_REPLY_BYTES ((size_t)256 << 20)
+#include "common/limits.h"
+
 // Bytes of an Envelope beyond its payload (method, ids, token, tags).
 #define DWC_ENVELOPE_OVERHEAD 8192
 
@@ -123,7 +122,7 @@ dwc_client_open(dwc_client **out, const dwc_client_opts *o, dwc_status *st)
 		dwc_client_close(c);
 		return set_st(st, 14, "cannot open an NNG socket: %s", nng_strerror(rv));
 	}
-	nng_socket_set_size(c->sock, NNG_OPT_RECVMAXSZ, DWC_MAX_REPLY_BYTES);
+	nng_socket_set_size(c->sock, NNG_OPT_RECVMAXSZ, DW_MAX_REPLY_BYTES);
 	for (size_t i = 0; i < o->nservers; i++) {
 		const char *url = o->servers[i];
 		nng_dialer  d;
@@ -156,7 +155,7 @@ dwc_client_open(dwc_client **out, const dwc_client_opts *o, dwc_status *st)
 			}
 			nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, c->tls);
 		}
-		nng_dialer_set_size(d, NNG_OPT_RECVMAXSZ, DWC_MAX_REPLY_BYTES);
+		nng_dialer_set_size(d, NNG_OPT_RECVMAXSZ, DW_MAX_REPLY_BYTES);
 		// Non-blocking: a server that is not up yet is dialed again in
 		// the background; requests wait for it within their timeout.
 		if ((rv = nng_dialer_start(d, NNG_FLAG_NONBLOCK)) != 0) {

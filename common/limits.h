@@ -244,4 +244,41 @@
 #define DW_MAX_SIGNATURE_NAME 160
 #define DW_MAX_SIGNATURE_TEMPLATE 24
 
+// ---- The daemon and its clients (daemon/, clients/client.c) ----
+// Bytes of one request (an Envelope with its payload) a daemon accepts by
+// default (server.max_message_bytes; NNG accepts any size unless told).
+// A minidump of a typical crash is tens of KiB to a few MiB; bigger ones are
+// uploaded in chunks. Each context holds at most one request, so contexts x
+// this bounds the memory requests take.
+#define DW_DAEMON_MESSAGE_BYTES (8u << 20)
+// The least and most server.max_message_bytes may be set to: below 64 KiB a
+// report with registers does not fit in a reply; NNG sizes are 32-bit.
+#define DW_DAEMON_MIN_MESSAGE_BYTES 65536
+#define DW_DAEMON_MAX_MESSAGE_BYTES (1ull << 31)
+// Requests waiting for a worker by default (server.queue_depth), and the
+// most it may be set to. Each waiting request holds its message, so the
+// depth times the message size is what a flood can make the daemon hold.
+#define DW_DAEMON_QUEUE_DEPTH 64
+#define DW_DAEMON_MAX_QUEUE_DEPTH 65536
+// Bytes of one uploaded dump (uploads.max_bytes) and of all uploads in
+// progress (uploads.max_total_bytes) by default, and the most they may be
+// set to. Full-memory dumps of big processes reach tens of GiB; a daemon
+// holds uploads in memory, so the defaults stay at what one host can spare.
+#define DW_DAEMON_UPLOAD_BYTES (1ull << 30)
+#define DW_DAEMON_UPLOAD_TOTAL_BYTES (2ull << 30)
+#define DW_DAEMON_MAX_UPLOAD_BYTES (1ull << 40)
+#define DW_DAEMON_MAX_UPLOAD_TOTAL_BYTES (1ull << 42)
+// Uploads open at once. Each is one client's dump in transit; a fleet
+// pipeline has tens in flight per daemon.
+#define DW_DAEMON_MAX_UPLOADS 256
+// Bytes of one report being built (daemon/analyze.c): the parse results are
+// in the dump's own arena; this holds the report's arrays and formatted
+// strings. A report is a few KiB per thread with registers, so 64 MiB bounds
+// a crafted 65536-thread dump.
+#define DW_MAX_REPORT_BYTES ((size_t)64 << 20)
+// Bytes of one reply a client accepts from a server (clients/client.c): a
+// report with registers for a dump of thousands of threads is tens of MiB; a
+// server sending more is broken or hostile.
+#define DW_MAX_REPLY_BYTES ((size_t)256 << 20)
+
 #endif

@@ -27,12 +27,6 @@
 #include "walker/streams.h"
 #include "walker/walk.h"
 
-// Report-building scratch: the parse results are in the dump's own arena;
-// this one holds the report's copies of pointers and its formatted strings.
-// A report is a few KiB per thread with registers, so 64 MiB bounds a
-// crafted 65536-thread dump.
-#define DWD_REPORT_ARENA_MAX ((size_t)64 << 20)
-
 static const struct {
 	uint32_t    code;
 	const char *name;
@@ -1015,7 +1009,7 @@ run(analysis *an, dwd_analysis *out, const uint8_t *dump, size_t len, const dwd_
 	uint64_t t_class = now_us();
 
 	builder *b = &an->b;
-	dw_arena_init(&b->a, DWD_REPORT_ARENA_MAX);
+	dw_arena_init(&b->a, DW_MAX_REPORT_BYTES);
 	b->oom    = false;
 	an->built = true;
 	Dumpwalk__V1__AnalysisReport *r = &an->r;

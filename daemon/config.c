@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/limits.h"
 #include "daemon/log.h"
 
 #define MSDL "https://msdl.microsoft.com/download/symbols"
@@ -92,15 +93,15 @@ defaults(dwd_config *c)
 	c->listen[c->nlisten++] = xstrdup(path);
 	c->http                 = xstrdup("http://127.0.0.1:9464");
 	c->workers              = 0; // the number of online CPUs
-	c->queue_depth          = 64;
-	c->max_message_bytes    = 8u << 20;
+	c->queue_depth          = DW_DAEMON_QUEUE_DEPTH;
+	c->max_message_bytes    = DW_DAEMON_MESSAGE_BYTES;
 	c->request_timeout_ms   = 60000;
 	c->drain_timeout_ms     = 30000;
 	c->auth_token_file      = xstrdup("");
 	c->tls_cert_file        = xstrdup("");
 	c->tls_key_file         = xstrdup("");
-	c->upload_max_bytes     = 1ull << 30;
-	c->upload_max_total_bytes = 2ull << 30;
+	c->upload_max_bytes     = DW_DAEMON_UPLOAD_BYTES;
+	c->upload_max_total_bytes = DW_DAEMON_UPLOAD_TOTAL_BYTES;
 	c->upload_ttl_ms        = 600000;
 	c->memory_budget_bytes  = 256u << 20;
 	const char *xc          = getenv("XDG_CACHE_HOME");
@@ -151,14 +152,14 @@ apply(layer *L, const char *section, const char *key, const char *v)
 	} else if (KEY("server", "workers")) {
 		NUM(workers, 1024);
 	} else if (KEY("server", "queue_depth")) {
-		NUM(queue_depth, 65536);
+		NUM(queue_depth, DW_DAEMON_MAX_QUEUE_DEPTH);
 		if (c->queue_depth == 0) {
 			snprintf(L->err, L->errlen, "server.queue_depth must be at least 1");
 			return false;
 		}
 	} else if (KEY("server", "max_message_bytes")) {
-		NUM(max_message_bytes, 1ull << 31);
-		if (c->max_message_bytes < 65536) {
+		NUM(max_message_bytes, DW_DAEMON_MAX_MESSAGE_BYTES);
+		if (c->max_message_bytes < DW_DAEMON_MIN_MESSAGE_BYTES) {
 			snprintf(L->err, L->errlen, "server.max_message_bytes must be at least 64k");
 			return false;
 		}
@@ -173,9 +174,9 @@ apply(layer *L, const char *section, const char *key, const char *v)
 	} else if (KEY("server", "tls_key_file")) {
 		set_str(&c->tls_key_file, v);
 	} else if (KEY("uploads", "max_bytes")) {
-		NUM(upload_max_bytes, 1ull << 40);
+		NUM(upload_max_bytes, DW_DAEMON_MAX_UPLOAD_BYTES);
 	} else if (KEY("uploads", "max_total_bytes")) {
-		NUM(upload_max_total_bytes, 1ull << 42);
+		NUM(upload_max_total_bytes, DW_DAEMON_MAX_UPLOAD_TOTAL_BYTES);
 	} else if (KEY("uploads", "ttl_ms")) {
 		NUM(upload_ttl_ms, 86400000);
 	} else if (KEY("analysis", "memory_budget_bytes")) {

@@ -14,18 +14,16 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "common/limits.h"
 #include "daemon/log.h"
 #include "daemon/server_int.h"
 
-// Uploads open at once. Each is one client's dump in transit; a fleet
-// pipeline has tens in flight per daemon.
-#define DWD_MAX_UPLOADS 256
 
 int
 dwd_uploads_init(dwd_server *s)
 {
 	pthread_mutex_init(&s->ulock, NULL);
-	s->max_uploads = DWD_MAX_UPLOADS;
+	s->max_uploads = DW_DAEMON_MAX_UPLOADS;
 	s->uploads     = calloc(s->max_uploads, sizeof(*s->uploads));
 	return s->uploads == NULL ? ENOMEM : 0;
 }
