@@ -440,10 +440,11 @@ dwc_client_upload(dwc_client *c, const uint8_t *dump, size_t len, char id[33], d
 }
 
 int
-dwc_client_analyze(dwc_client *c, const uint8_t *dump, size_t len, bool include_registers,
-                   Dumpwalk__V1__AnalyzeReply **out, dwc_status *st)
+dwc_client_analyze_raw(dwc_client *c, const uint8_t *dump, size_t len, bool include_registers,
+                       uint8_t **reply, size_t *reply_len, dwc_status *st)
 {
-	*out = NULL;
+	*reply     = NULL;
+	*reply_len = 0;
 	uint64_t maxmsg;
 	int      rv = max_message(c, &maxmsg, st);
 	if (rv != 0)
@@ -468,10 +469,19 @@ dwc_client_analyze(dwc_client *c, const uint8_t *dump, size_t len, bool include_
 	if (req == NULL)
 		return set_st(st, 8, "out of memory");
 	dumpwalk__v1__analyze_request__pack(&q, req);
+	rv = dwc_client_call(c, "dumpwalk.v1.Analyzer/Analyze", req, ql, true, reply, reply_len, st);
+	free(req);
+	return rv;
+}
+
+int
+dwc_client_analyze(dwc_client *c, const uint8_t *dump, size_t len, bool include_registers,
+                   Dumpwalk__V1__AnalyzeReply **out, dwc_status *st)
+{
+	*out = NULL;
 	uint8_t *p;
 	size_t   n;
-	rv = dwc_client_call(c, "dumpwalk.v1.Analyzer/Analyze", req, ql, true, &p, &n, st);
-	free(req);
+	int      rv = dwc_client_analyze_raw(c, dump, len, include_registers, &p, &n, st);
 	if (rv != 0)
 		return rv;
 	*out = dumpwalk__v1__analyze_reply__unpack(NULL, n, p);

@@ -74,6 +74,13 @@ uint8_t *dwc_client_envelope(const char *method, const uint8_t *payload, size_t 
 int dwc_client_analyze(dwc_client *c, const uint8_t *dump, size_t len, bool include_registers,
                        Dumpwalk__V1__AnalyzeReply **out, dwc_status *st);
 
+// dwc_client_analyze_raw is dwc_client_analyze without decoding the reply:
+// on OK *reply (malloc'd; free()) holds the serialized AnalyzeReply, for a
+// caller that stores or forwards it (and the load benchmark, whose decoding
+// would share the daemon's CPUs).
+int dwc_client_analyze_raw(dwc_client *c, const uint8_t *dump, size_t len, bool include_registers,
+                           uint8_t **reply, size_t *reply_len, dwc_status *st);
+
 // dwc_client_upload uploads a dump in chunks and commits it; id receives
 // the upload id (33 bytes with the NUL).
 int dwc_client_upload(dwc_client *c, const uint8_t *dump, size_t len, char id[33],
