@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,6 +136,38 @@ sha_file(char hex[65], uint64_t *size, int fd)
 	sha_final(&s, hex);
 	*size = off;
 	return DW_OK;
+}
+
+// ---- Counters -------------------------------------------------------------
+
+static struct {
+	_Atomic uint64_t found, found_bytes, checksum_failed, stored, stored_bytes;
+	_Atomic uint64_t negative_stored, evicted_entries, evicted_bytes;
+} stats;
+
+static void
+bump(_Atomic uint64_t *c, uint64_t n)
+{
+	atomic_fetch_add_explicit(c, n, memory_order_relaxed);
+}
+
+static uint64_t
+peek(_Atomic uint64_t *c)
+{
+	return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+void
+dw_symcache_stats_get(dw_symcache_stats *out)
+{
+	out->found           = peek(&stats.found);
+	out->found_bytes     = peek(&stats.found_bytes);
+	out->checksum_failed = peek(&stats.checksum_failed);
+	out->stored          = peek(&stats.stored);
+	out->stored_bytes    = peek(&stats.stored_bytes);
+	out->negative_stored = peek(&stats.negative_stored);
+	out->evicted_entries = peek(&stats.evicted_entries);
+	out->evicted_bytes   = peek(&stats.evicted_bytes);
 }
 
 // ---- The cache object ---------------------------------------------------
@@ -486,6 +519,7 @@ dw_symcache_lookup(char **path, dw_symcache *c, const char *key, dw_notes *notes
 		close(fd);
 		dw_fail(notes, rv, "cache: %s has no checksum; removed, will refetch", key);
 		drop_entry_file(c, p, s);
+		bump(&stats.checksum_failed, 1);
 		goto out;
 	}
 	if (!ver_find(c, &st)) {
@@ -496,6 +530,7 @@ dw_symcache_lookup(char **path, dw_symcache *c, const char *key, dw_notes *notes
 			dw_fail(notes, rv, "cache: %s fails its checksum; removed, will refetch",
 			        key);
 			drop_entry_file(c, p, s);
+			bump(&stats.checksum_failed, 1);
 			goto out;
 		}
 		ver_add(c, &st);
@@ -503,6 +538,8 @@ dw_symcache_lookup(char **path, dw_symcache *c, const char *key, dw_notes *notes
 	close(fd);
 	// The sidecar's mtime is the entry's last use.
 	utimensat(AT_FDCWD, s, NULL, 0);
+	bump(&stats.found, 1);
+	bump(&stats.found_bytes, (uint64_t)st.st_size);
 	*path = p;
 	p     = NULL;
 	rv    = DW_OK;
@@ -603,6 +640,8 @@ dw_symcache_neg_put(dw_symcache *c, const char *key, dw_symcache_neg_kind kind, 
 			if ((unsigned char)buf[i] < 0x20)
 				buf[i] = ' ';
 		rv = write_atomic(c, p, buf, (size_t)n);
+		if (rv == DW_OK)
+			bump(&stats.negative_stored, 1);
 	}
 	free(p);
 	free(d);
@@ -777,6 +816,8 @@ dw_symcache_commit(char **path, dw_symcache_flight *fl, const char *tmp_path)
 	unlink(n);
 	// The file keeps its inode through rename: remember it is verified.
 	ver_add(c, &st);
+	bump(&stats.stored, 1);
+	bump(&stats.stored_bytes, size);
 	pthread_mutex_lock(&c->mu);
 	c->usage += size + (uint64_t)ll;
 	bool over = c->opts.quota_bytes != 0 && c->usage > c->opts.quota_bytes;
@@ -916,6 +957,8 @@ dw_symcache_evict(uint64_t *freed, dw_symcache *c, uint64_t target)
 		uint64_t f = remove_entry(l.items[i].dir);
 		usage      = usage > f ? usage - f : 0;
 		gone += f;
+		bump(&stats.evicted_entries, 1);
+		bump(&stats.evicted_bytes, f);
 	}
 	for (size_t i = 0; i < l.count; i++)
 		free(l.items[i].dir);

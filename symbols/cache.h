@@ -120,4 +120,22 @@ dw_err dw_symcache_evict(uint64_t *freed, dw_symcache *c, uint64_t target);
 // dw_symcache_key_check validates a key "name/ID/file" as described above.
 bool dw_symcache_key_check(const char *key);
 
+// Counters of every dw_symcache in the process since it started, for
+// metrics. Caches are counted together: a process normally has one per
+// directory, and metrics describe the process.
+typedef struct dw_symcache_stats {
+	uint64_t found;            // lookups that returned a verified file
+	uint64_t found_bytes;      // the sizes of those files (bytes served from the cache)
+	uint64_t checksum_failed;  // files removed because they failed their checksum
+	uint64_t stored;           // files committed into the cache
+	uint64_t stored_bytes;     // their sizes
+	uint64_t negative_stored;  // negative entries written
+	uint64_t evicted_entries;  // name/ID folders removed by eviction
+	uint64_t evicted_bytes;
+} dw_symcache_stats;
+
+// dw_symcache_stats_get copies the counters. Thread-safe and lock-free; each
+// field is read atomically, the set is not one instant.
+void dw_symcache_stats_get(dw_symcache_stats *out);
+
 #endif

@@ -6,6 +6,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,41 @@ struct dw_fetcher {
 	dw_fetch_opts opts;
 	CURLM        *multi;
 };
+
+// Process-wide, because fetchers are short-lived (one per locate or
+// prefetch) while metrics count since the process started.
+static struct {
+	_Atomic uint64_t attempts;
+	_Atomic uint64_t finished[DW_FETCH_NOUTCOMES];
+	_Atomic uint64_t ok_bytes;
+} stats;
+
+void
+dw_fetch_stats_get(dw_fetch_stats *out)
+{
+	out->attempts = atomic_load_explicit(&stats.attempts, memory_order_relaxed);
+	for (int i = 0; i < DW_FETCH_NOUTCOMES; i++)
+		out->finished[i] = atomic_load_explicit(&stats.finished[i], memory_order_relaxed);
+	out->ok_bytes = atomic_load_explicit(&stats.ok_bytes, memory_order_relaxed);
+}
+
+static void
+count_finished(const dw_fetch_req *r)
+{
+	dw_fetch_outcome o;
+	switch (r->result) {
+	case DW_OK: o = DW_FETCH_OK; break;
+	case DW_ENOTFOUND: o = DW_FETCH_NOT_FOUND; break;
+	case DW_ETIMEDOUT:
+	case DW_ENET: o = DW_FETCH_NETWORK; break;
+	case DW_EPROTO:
+	case DW_ELIMIT: o = DW_FETCH_REFUSED; break;
+	default: o = DW_FETCH_LOCAL; break;
+	}
+	atomic_fetch_add_explicit(&stats.finished[o], 1, memory_order_relaxed);
+	if (o == DW_FETCH_OK)
+		atomic_fetch_add_explicit(&stats.ok_bytes, r->bytes, memory_order_relaxed);
+}
 
 dw_err
 dw_fetch_global_init(void)
@@ -285,6 +321,7 @@ xfer_start(dw_fetcher *f, xfer *x)
 		return DW_ENET;
 	}
 	r->attempts++;
+	atomic_fetch_add_explicit(&stats.attempts, 1, memory_order_relaxed);
 	return DW_OK;
 }
 
@@ -478,6 +515,7 @@ dw_fetcher_run(dw_fetcher *f, dw_fetch_req *reqs, size_t n)
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
+		count_finished(&reqs[i]);
 		if (xs[i].easy != NULL) {
 			curl_multi_remove_handle(f->multi, xs[i].easy);
 			curl_easy_cleanup(xs[i].easy);

@@ -80,4 +80,26 @@ typedef struct dw_fetch_req {
 // results are not meaningful).
 dw_err dw_fetcher_run(dw_fetcher *f, dw_fetch_req *reqs, size_t n);
 
+// How a request ended, after its retries (the classes of dw_fetch_stats).
+typedef enum dw_fetch_outcome {
+	DW_FETCH_OK,        // 2xx, body written whole
+	DW_FETCH_NOT_FOUND, // 404 / 410
+	DW_FETCH_NETWORK,   // timed out, connection failed, 5xx or 429 after retries
+	DW_FETCH_REFUSED,   // other statuses, redirect loop, bad encoding, TLS, too big
+	DW_FETCH_LOCAL,     // our side: the file could not be written, no memory
+	DW_FETCH_NOUTCOMES
+} dw_fetch_outcome;
+
+// Counters of every fetcher in the process since it started, for metrics.
+typedef struct dw_fetch_stats {
+	uint64_t attempts;                    // HTTP requests sent, retries included
+	uint64_t finished[DW_FETCH_NOUTCOMES]; // requests by how they ended (once each)
+	uint64_t ok_bytes;                    // body bytes of requests that ended DW_FETCH_OK
+} dw_fetch_stats;
+
+// dw_fetch_stats_get copies the counters. Thread-safe and lock-free: each
+// field is read atomically, the set is not one instant (a request may show
+// in `attempts` before it shows in `finished`).
+void dw_fetch_stats_get(dw_fetch_stats *out);
+
 #endif

@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <mspack.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,52 @@ struct dw_resolver {
 	dw_symcache      *cache;
 	dw_source_layout *layouts; // per source, AUTO resolved
 };
+
+static struct {
+	_Atomic uint64_t cache_hits, negative_hits, cache_misses, refused, local_found;
+	_Atomic uint64_t downloads[DW_DL_NRESULTS];
+} stats;
+
+static void
+bump(_Atomic uint64_t *c)
+{
+	atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
+}
+
+static uint64_t
+peek(_Atomic uint64_t *c)
+{
+	return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+void
+dw_symstats_get(dw_symstats *out)
+{
+	dw_resolve_stats *r = &out->resolve;
+	r->cache_hits       = peek(&stats.cache_hits);
+	r->negative_hits    = peek(&stats.negative_hits);
+	r->cache_misses     = peek(&stats.cache_misses);
+	r->refused          = peek(&stats.refused);
+	r->local_found      = peek(&stats.local_found);
+	for (int i = 0; i < DW_DL_NRESULTS; i++)
+		r->downloads[i] = peek(&stats.downloads[i]);
+	dw_symcache_stats_get(&out->cache);
+	dw_fetch_stats_get(&out->fetch);
+}
+
+const char *
+dw_download_result_name(dw_download_result r)
+{
+	switch (r) {
+	case DW_DL_OK: return "ok";
+	case DW_DL_NOT_FOUND: return "not_found";
+	case DW_DL_NETWORK: return "network";
+	case DW_DL_BAD_CONTENT: return "bad_content";
+	case DW_DL_ERROR:
+	case DW_DL_NRESULTS: break;
+	}
+	return "error";
+}
 
 const char *
 dw_symstatus_name(dw_symstatus s)
@@ -477,6 +524,8 @@ search(want *w, const char *name, const char *file)
 			continue;
 		if (s->kind == DW_SOURCE_HTTP && w->f == NULL)
 			continue;
+		// What this source did with the file, for the download counters.
+		dw_download_result dl = DW_DL_NOT_FOUND;
 		if (s->kind == DW_SOURCE_DIR && strcmp(s->location, cache_dir) == 0)
 			continue; // the cache itself was looked at first
 		char comp[DW_MAX_SYMFILE_NAME + 1];
@@ -511,18 +560,26 @@ search(want *w, const char *name, const char *file)
 				rv = try_local(w, s, path, ptrs[k], 0);
 				free(path);
 			}
-			if (rv == DW_OK || rv == DW_ENOMEM)
+			if (rv == DW_OK || rv == DW_ENOMEM) {
+				if (s->kind == DW_SOURCE_HTTP)
+					bump(&stats.downloads[rv == DW_OK ? DW_DL_OK : DW_DL_ERROR]);
 				return rv;
-			if (rv == DW_ECORRUPT || rv == DW_ELIMIT)
+			}
+			if (rv == DW_ECORRUPT || rv == DW_ELIMIT) {
 				saw_corrupt = true;
-			else if (rv != DW_ENOTFOUND) {
+				dl          = DW_DL_BAD_CONTENT;
+			} else if (rv != DW_ENOTFOUND) {
 				// Timed out, unreachable, refusing: its other names would
 				// only wait as long again.
 				saw_unreached = true;
 				saw_timeout |= rv == DW_ETIMEDOUT;
+				if (dl != DW_DL_BAD_CONTENT)
+					dl = rv == DW_EIO ? DW_DL_ERROR : DW_DL_NETWORK;
 				break;
 			}
 		}
+		if (s->kind == DW_SOURCE_HTTP)
+			bump(&stats.downloads[dl]);
 		if (s->kind == DW_SOURCE_DIR && s->flat) {
 			size_t n    = strlen(s->location) + 1 + strlen(file) + 1;
 			char  *path = malloc(n);
@@ -564,12 +621,14 @@ dw_resolver_file(dw_symfile *out, dw_resolver *r, dw_fetcher *fetcher, dw_file_t
 	if (dw_symname_check(nm, name, &notes) != DW_OK ||
 	    dw_symid_check(idb, id, &notes) != DW_OK) {
 		fail_status(out, DW_SYMST_REFUSED, DW_EINVAL, &notes);
+		bump(&stats.refused);
 		goto out;
 	}
 	if (type == DW_FILE_SYM) {
 		if (dw_symname_breakpad(file, nm) != DW_OK) {
 			dw_fail(&notes, DW_EINVAL, "name too long for a .sym name");
 			fail_status(out, DW_SYMST_REFUSED, DW_EINVAL, &notes);
+			bump(&stats.refused);
 			goto out;
 		}
 	} else {
@@ -579,6 +638,7 @@ dw_resolver_file(dw_symfile *out, dw_resolver *r, dw_fetcher *fetcher, dw_file_t
 	    !dw_symcache_key_check(key)) {
 		dw_fail(&notes, DW_EINVAL, "\"%s\" cannot be a cache path", nm);
 		fail_status(out, DW_SYMST_REFUSED, DW_EINVAL, &notes);
+		bump(&stats.refused);
 		goto out;
 	}
 
@@ -587,16 +647,20 @@ dw_resolver_file(dw_symfile *out, dw_resolver *r, dw_fetcher *fetcher, dw_file_t
 		char *path = NULL;
 		rv         = dw_symcache_lookup(&path, r->cache, key, &notes);
 		if (rv == DW_OK) {
+			bump(&stats.cache_hits);
 			out->status = DW_SYMST_CACHED;
 			out->path   = path;
 			rv          = set_where(out, dw_symcache_dir(r->cache));
 			goto out;
 		}
-		if (rv == DW_ENOMEM)
+		if (rv == DW_ENOMEM) {
+			bump(&stats.cache_misses);
 			goto out;
+		}
 		dw_symcache_neg_kind kind;
 		if (dw_symcache_neg_get(&kind, out->note, sizeof(out->note), r->cache, key) ==
 		    DW_OK) {
+			bump(&stats.negative_hits);
 			out->from_negative = true;
 			out->status        = kind == DW_NEG_MISSING   ? DW_SYMST_MISSING
 			                     : kind == DW_NEG_CORRUPT ? DW_SYMST_CORRUPT
@@ -614,6 +678,7 @@ dw_resolver_file(dw_symfile *out, dw_resolver *r, dw_fetcher *fetcher, dw_file_t
 		bool leader = false;
 		rv          = dw_symcache_begin(&fl, &leader, r->cache, key);
 		if (rv != DW_OK) {
+			bump(&stats.cache_misses);
 			dw_fail(&notes, rv, "waiting for another process's download of %s", key);
 			fail_status(out, rv == DW_ETIMEDOUT ? DW_SYMST_TIMEDOUT : DW_SYMST_ERROR,
 			            rv, &notes);
@@ -624,6 +689,7 @@ dw_resolver_file(dw_symfile *out, dw_resolver *r, dw_fetcher *fetcher, dw_file_t
 		// a leader looks once more, since another process may have finished
 		// while we waited for its lock.
 		if (round > 16 && !leader) {
+			bump(&stats.cache_misses);
 			dw_fail(&notes, DW_ETIMEDOUT, "gave up waiting for other downloads of %s",
 			        key);
 			fail_status(out, DW_SYMST_TIMEDOUT, DW_ETIMEDOUT, &notes);
@@ -632,10 +698,13 @@ dw_resolver_file(dw_symfile *out, dw_resolver *r, dw_fetcher *fetcher, dw_file_t
 		}
 	}
 
+	bump(&stats.cache_misses);
 	want w = {r, fetcher, fl, type, idb, out, &notes, DW_SYMST_LOCAL};
 	rv     = search(&w, nm, file);
 	if (rv == DW_OK) {
 		out->status = w.found;
+		if (w.found == DW_SYMST_LOCAL)
+			bump(&stats.local_found);
 	} else if (rv == DW_ENOMEM) {
 		fail_status(out, DW_SYMST_ERROR, rv, &notes);
 	} else {

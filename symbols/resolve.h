@@ -103,6 +103,48 @@ dw_err dw_resolver_module(dw_symmodule *out, dw_resolver *r, dw_fetcher *fetcher
 // unreadable as its type, DW_EIO when it cannot be opened.
 dw_err dw_symfile_verify(const char *path, dw_file_type type, const char *id, dw_notes *notes);
 
+// How looking for one file at one HTTP source ended.
+typedef enum dw_download_result {
+	DW_DL_OK,          // downloaded, verified, stored in the cache
+	DW_DL_NOT_FOUND,   // the server has none of the file's names (404)
+	DW_DL_NETWORK,     // timed out, unreachable, 5xx/429 after retries, refused
+	DW_DL_BAD_CONTENT, // a reply was not the file asked for, or too big
+	DW_DL_ERROR,       // our side: the cache could not be written, no memory
+	DW_DL_NRESULTS
+} dw_download_result;
+
+// dw_download_result_name returns "ok", "not_found", "network",
+// "bad_content" or "error" (metric label values).
+const char *dw_download_result_name(dw_download_result r);
+
+// Counters of every resolver in the process since it started. Each
+// dw_resolver_file call that passed the name checks counts once in exactly
+// one of cache_hits, negative_hits and cache_misses (a lookup that fails on
+// our side, out of memory or tired of waiting for another process's
+// download, is a miss); a miss then counts once
+// per HTTP source it asked in downloads[] (0 times when a local directory
+// had the file first, or when no HTTP source is configured).
+typedef struct dw_resolve_stats {
+	uint64_t cache_hits;    // answered by a verified file in the download cache
+	uint64_t negative_hits; // answered by a live negative entry: no source asked
+	uint64_t cache_misses;  // neither: the sources were searched
+	uint64_t refused;       // unsafe or malformed name or id: nothing looked up
+	uint64_t local_found;   // misses found in a local directory source
+	uint64_t downloads[DW_DL_NRESULTS];
+} dw_resolve_stats;
+
+// Everything the symbol-server layer counts (resolver, cache, HTTP).
+typedef struct dw_symstats {
+	dw_resolve_stats  resolve;
+	dw_symcache_stats cache;
+	dw_fetch_stats    fetch;
+} dw_symstats;
+
+// dw_symstats_get copies the process-wide counters (C11 relaxed atomics:
+// callers never wait, each field is exact, the set is not one instant).
+// Meant for /metrics and tests; counters only grow.
+void dw_symstats_get(dw_symstats *out);
+
 // dw_cab_extract writes the single file of the CAB cabinet at cab_path to
 // out_path (libmspack). DW_ECORRUPT (noted) for a bad or multi-file cabinet,
 // DW_ELIMIT past DW_MAX_SYMFILE_BYTES, DW_EIO.

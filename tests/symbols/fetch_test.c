@@ -796,3 +796,253 @@ Test(symbols_fetch, concurrent_processes_make_one_download)
 	             symserver_total(&w.srv));
 	world_fini(&w);
 }
+
+// ---- Counters (dw_symstats_get) -----------------------------------------------
+//
+// These need no shared corpus: the server serves our own x64 null_write.pdb
+// (tests/corpus) from its extra/ root. The counters are process-wide, and
+// Criterion runs each test in its own process, but each test still compares
+// against a snapshot taken before it acts.
+
+#define NW_PDB_ID "F3FD2B7B82B56F634C4C44205044422E1"
+
+// A world serving only null_write.pdb (when `serve`), under path_suffix.
+static void
+small_world(world *w, const char *path_suffix, bool serve, off_t *pdb_size)
+{
+	memset(w, 0, sizeof(*w));
+	symserver_start(&w->srv, false);
+	// tests/corpus beside tests/data when that exists, else beside this
+	// file (meson compiles it as ../tests/symbols/fetch_test.c from the
+	// build root, where tests run), as symserver.c finds its script.
+	const char *data = getenv("DW_TEST_DATA");
+	char        src[1024], dst[600];
+	struct stat st;
+	snprintf(src, sizeof(src), "%s/../corpus/x64/null_write/null_write.pdb",
+	         data != NULL ? data : "/nonexistent");
+	if (stat(src, &st) != 0) {
+		snprintf(src, sizeof(src), "%s", __FILE__);
+		char *slash = strrchr(src, '/');
+		snprintf(slash ? slash + 1 : src, sizeof(src) - (size_t)(slash ? slash + 1 - src : 0),
+		         "../corpus/x64/null_write/null_write.pdb");
+	}
+	cr_assert_eq(stat(src, &st), 0, "%s is missing", src);
+	if (pdb_size != NULL)
+		*pdb_size = st.st_size;
+	if (serve) {
+		snprintf(dst, sizeof(dst), "%s/null_write.pdb/%s/null_write.pdb", w->srv.extra,
+		         NW_PDB_ID);
+		copy_file(src, dst);
+	}
+	scratch_dir(w->cache_dir, "ccache");
+	cr_assert_eq(dw_symcache_open(&w->cache, w->cache_dir, NULL, NULL), DW_OK);
+	dw_sympath_init(&w->path);
+	char sp[512];
+	snprintf(sp, sizeof(sp), "srv*%s*%s%s", w->cache_dir, w->srv.base, path_suffix);
+	cr_assert_eq(dw_sympath_parse(&w->path, sp, NULL), DW_OK);
+	cr_assert_eq(dw_resolver_new(&w->res, &w->path, w->cache), DW_OK);
+	dw_fetch_opts fo;
+	world_fetch_opts(&fo);
+	cr_assert_eq(dw_fetcher_new(&w->f, &fo), DW_OK);
+}
+
+static dw_symstatus
+resolve_nw(world *w, const char *name)
+{
+	dw_symfile f;
+	cr_assert_eq(dw_resolver_file(&f, w->res, w->f, DW_FILE_PDB, name, NW_PDB_ID), DW_OK);
+	dw_symstatus st = f.status;
+	dw_symfile_fini(&f);
+	return st;
+}
+
+#define DELTA(a, b, field) ((b).field - (a).field)
+
+TestSuite(symbols_counters, .init = setup_curl, .fini = teardown_curl, .timeout = 60);
+
+Test(symbols_counters, download_counts_once_then_the_cache_answers)
+{
+	world w;
+	off_t size;
+	small_world(&w, "", true, &size);
+	dw_symstats a, b, c;
+	dw_symstats_get(&a);
+	cr_assert_eq(resolve_nw(&w, "null_write.pdb"), DW_SYMST_DOWNLOADED);
+	dw_symstats_get(&b);
+	cr_expect_eq(DELTA(a, b, resolve.cache_misses), 1);
+	cr_expect_eq(DELTA(a, b, resolve.cache_hits), 0);
+	cr_expect_eq(DELTA(a, b, resolve.downloads[DW_DL_OK]), 1);
+	cr_expect_eq(DELTA(a, b, resolve.downloads[DW_DL_NOT_FOUND]), 0);
+	cr_expect_eq(DELTA(a, b, fetch.attempts), 1);
+	cr_expect_eq(DELTA(a, b, fetch.finished[DW_FETCH_OK]), 1);
+	cr_expect_eq(DELTA(a, b, fetch.ok_bytes), (uint64_t)size, "downloaded %llu of %lld bytes",
+	             (unsigned long long)DELTA(a, b, fetch.ok_bytes), (long long)size);
+	cr_expect_eq(DELTA(a, b, cache.stored), 1);
+	cr_expect_eq(DELTA(a, b, cache.stored_bytes), (uint64_t)size);
+
+	cr_assert_eq(resolve_nw(&w, "null_write.pdb"), DW_SYMST_CACHED);
+	dw_symstats_get(&c);
+	cr_expect_eq(DELTA(b, c, resolve.cache_hits), 1);
+	cr_expect_eq(DELTA(b, c, resolve.cache_misses), 0);
+	cr_expect_eq(DELTA(b, c, resolve.downloads[DW_DL_OK]), 0);
+	cr_expect_eq(DELTA(b, c, fetch.attempts), 0);
+	cr_expect_eq(DELTA(b, c, cache.found), 1);
+	cr_expect_eq(DELTA(b, c, cache.found_bytes), (uint64_t)size);
+	cr_expect_eq(symserver_total(&w.srv), 1);
+	world_fini(&w);
+}
+
+Test(symbols_counters, missing_file_counts_not_found_then_a_negative_hit)
+{
+	world w;
+	small_world(&w, "", false, NULL);
+	dw_symstats a, b, c;
+	dw_symstats_get(&a);
+	cr_assert_eq(resolve_nw(&w, "null_write.pdb"), DW_SYMST_MISSING);
+	dw_symstats_get(&b);
+	cr_expect_eq(DELTA(a, b, resolve.cache_misses), 1);
+	cr_expect_eq(DELTA(a, b, resolve.downloads[DW_DL_NOT_FOUND]), 1);
+	cr_expect_eq(DELTA(a, b, resolve.downloads[DW_DL_OK]), 0);
+	// .pdb, .pd_ and file.ptr: three 404s, each once.
+	cr_expect_eq(DELTA(a, b, fetch.attempts), 3);
+	cr_expect_eq(DELTA(a, b, fetch.finished[DW_FETCH_NOT_FOUND]), 3);
+	cr_expect_eq(DELTA(a, b, fetch.ok_bytes), 0);
+	cr_expect_eq(DELTA(a, b, cache.negative_stored), 1);
+
+	cr_assert_eq(resolve_nw(&w, "null_write.pdb"), DW_SYMST_MISSING);
+	dw_symstats_get(&c);
+	cr_expect_eq(DELTA(b, c, resolve.negative_hits), 1);
+	cr_expect_eq(DELTA(b, c, resolve.cache_misses), 0);
+	cr_expect_eq(DELTA(b, c, resolve.downloads[DW_DL_NOT_FOUND]), 0);
+	cr_expect_eq(DELTA(b, c, fetch.attempts), 0);
+	world_fini(&w);
+}
+
+Test(symbols_counters, failures_are_counted_by_class)
+{
+	static const struct {
+		const char        *suffix;
+		dw_download_result dl;
+		dw_fetch_outcome   fo;
+		uint64_t           attempts;
+	} cases[] = {
+	    // 3 attempts at the first name, then the server is given up on.
+	    {"/fault/500", DW_DL_NETWORK, DW_FETCH_NETWORK, 3},
+	    // .pdb and .pd_ are garbage, file.ptr names nothing usable.
+	    {"/fault/garbage", DW_DL_BAD_CONTENT, DW_FETCH_OK, 3},
+	    {"/fault/loop", DW_DL_NETWORK, DW_FETCH_REFUSED, 1},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		world w;
+		small_world(&w, cases[i].suffix, true, NULL);
+		dw_symstats a, b;
+		dw_symstats_get(&a);
+		dw_symstatus st = resolve_nw(&w, "null_write.pdb");
+		dw_symstats_get(&b);
+		cr_expect_neq(st, DW_SYMST_DOWNLOADED, "%s", cases[i].suffix);
+		for (int r = 0; r < DW_DL_NRESULTS; r++)
+			cr_expect_eq(DELTA(a, b, resolve.downloads[r]), r == (int)cases[i].dl ? 1u : 0u,
+			             "%s: downloads{%s}", cases[i].suffix,
+			             dw_download_result_name((dw_download_result)r));
+		cr_expect_geq(DELTA(a, b, fetch.finished[cases[i].fo]), 1, "%s", cases[i].suffix);
+		cr_expect_eq(DELTA(a, b, fetch.attempts), cases[i].attempts, "%s: %llu attempts",
+		             cases[i].suffix, (unsigned long long)DELTA(a, b, fetch.attempts));
+		cr_expect_eq(DELTA(a, b, cache.stored), 0, "%s", cases[i].suffix);
+		world_fini(&w);
+	}
+}
+
+Test(symbols_counters, refused_names_count_and_ask_nobody)
+{
+	world w;
+	small_world(&w, "", true, NULL);
+	dw_symstats a, b;
+	dw_symstats_get(&a);
+	cr_assert_eq(resolve_nw(&w, "a/.."), DW_SYMST_REFUSED);
+	cr_assert_eq(resolve_nw(&w, "con.pdb"), DW_SYMST_REFUSED);
+	dw_symstats_get(&b);
+	cr_expect_eq(DELTA(a, b, resolve.refused), 2);
+	cr_expect_eq(DELTA(a, b, resolve.cache_misses), 0);
+	cr_expect_eq(DELTA(a, b, fetch.attempts), 0);
+	world_fini(&w);
+}
+
+Test(symbols_counters, checksum_failure_is_counted_and_refetched)
+{
+	world w;
+	small_world(&w, "", true, NULL);
+	cr_assert_eq(resolve_nw(&w, "null_write.pdb"), DW_SYMST_DOWNLOADED);
+	// Flip a byte of the cached copy: its checksum no longer matches.
+	char p[600];
+	snprintf(p, sizeof(p), "%s/null_write.pdb/%s/null_write.pdb", w.cache_dir, NW_PDB_ID);
+	FILE *f = fopen(p, "r+b");
+	cr_assert_not_null(f);
+	fseek(f, 4096, SEEK_SET);
+	int ch = fgetc(f);
+	fseek(f, 4096, SEEK_SET);
+	fputc(ch ^ 0xff, f);
+	fclose(f);
+	// A new cache object has not verified the file in this process yet.
+	dw_resolver_free(w.res);
+	dw_symcache_close(w.cache);
+	cr_assert_eq(dw_symcache_open(&w.cache, w.cache_dir, NULL, NULL), DW_OK);
+	cr_assert_eq(dw_resolver_new(&w.res, &w.path, w.cache), DW_OK);
+	dw_symstats a, b;
+	dw_symstats_get(&a);
+	cr_assert_eq(resolve_nw(&w, "null_write.pdb"), DW_SYMST_DOWNLOADED);
+	dw_symstats_get(&b);
+	cr_expect_eq(DELTA(a, b, cache.checksum_failed), 1);
+	cr_expect_eq(DELTA(a, b, resolve.cache_misses), 1);
+	cr_expect_eq(DELTA(a, b, resolve.downloads[DW_DL_OK]), 1);
+	world_fini(&w);
+}
+
+typedef struct hammer {
+	world   *w;
+	unsigned n;
+	unsigned ok;
+} hammer;
+
+static void *
+hammer_run(void *arg)
+{
+	hammer *h = arg;
+	for (unsigned i = 0; i < h->n; i++) {
+		dw_symfile f;
+		if (dw_resolver_file(&f, h->w->res, NULL, DW_FILE_PDB, "null_write.pdb", NW_PDB_ID) ==
+		        DW_OK &&
+		    f.status == DW_SYMST_CACHED)
+			h->ok++;
+		dw_symfile_fini(&f);
+	}
+	return NULL;
+}
+
+Test(symbols_counters, concurrent_lookups_lose_no_count)
+{
+	world w;
+	off_t size;
+	small_world(&w, "", true, &size);
+	cr_assert_eq(resolve_nw(&w, "null_write.pdb"), DW_SYMST_DOWNLOADED);
+	enum { NT = 8, PER = 200 };
+	pthread_t   th[NT];
+	hammer      hs[NT];
+	dw_symstats a, b;
+	dw_symstats_get(&a);
+	for (int i = 0; i < NT; i++) {
+		hs[i] = (hammer){&w, PER, 0};
+		cr_assert_eq(pthread_create(&th[i], NULL, hammer_run, &hs[i]), 0);
+	}
+	unsigned ok = 0;
+	for (int i = 0; i < NT; i++) {
+		pthread_join(th[i], NULL);
+		ok += hs[i].ok;
+	}
+	dw_symstats_get(&b);
+	cr_assert_eq(ok, NT * PER);
+	cr_expect_eq(DELTA(a, b, resolve.cache_hits), NT * PER);
+	cr_expect_eq(DELTA(a, b, cache.found), NT * PER);
+	cr_expect_eq(DELTA(a, b, cache.found_bytes), (uint64_t)size * NT * PER);
+	cr_expect_eq(DELTA(a, b, resolve.cache_misses), 0);
+	world_fini(&w);
+}
