@@ -1,11 +1,14 @@
-// clients/cmd_server.c - connection flags, `dumpwalk stats`, `dumpwalk health`.
+// clients/cmd_server.c - connection flags, `dumpwalk stats`, `dumpwalk health`,
+// `dumpwalk symbols prefetch`.
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "clients/cmd.h"
+#include "clients/cmd_symbols.h"
 
 void
 dwc_conn_args_init(dwc_conn_args *a)
@@ -189,4 +192,211 @@ int
 dwc_cmd_health(int argc, char **argv)
 {
 	return simple(argc, argv, false);
+}
+
+// ---- dumpwalk symbols prefetch ------------------------------------------------------
+
+// Reads a whole file (a dump to take modules from).
+static uint8_t *
+read_all(const char *path, size_t *len)
+{
+	*len    = 0;
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return NULL;
+	uint8_t *buf = NULL;
+	size_t   cap = 0;
+	for (;;) {
+		if (*len == cap) {
+			size_t   ncap = cap ? cap * 2 : 1 << 20;
+			uint8_t *nb   = ncap > cap ? realloc(buf, ncap) : NULL;
+			if (nb == NULL) {
+				free(buf);
+				fclose(f);
+				errno = ENOMEM;
+				return NULL;
+			}
+			buf = nb;
+			cap = ncap;
+		}
+		size_t n = fread(buf + *len, 1, cap - *len, f);
+		*len += n;
+		if (n == 0)
+			break;
+	}
+	bool bad = ferror(f) != 0;
+	fclose(f);
+	if (bad) {
+		free(buf);
+		errno = EIO;
+		return NULL;
+	}
+	return buf;
+}
+
+static bool
+ends_with_pdb(const char *s)
+{
+	size_t n = strlen(s);
+	return n >= 4 && strcasecmp(s + n - 4, ".pdb") == 0;
+}
+
+static const char *
+outcome_word(Dumpwalk__V1__PrefetchModuleResult__Outcome o)
+{
+	switch (o) {
+	case DUMPWALK__V1__PREFETCH_MODULE_RESULT__OUTCOME__FOUND: return "found";
+	case DUMPWALK__V1__PREFETCH_MODULE_RESULT__OUTCOME__NOT_FOUND: return "not-found";
+	case DUMPWALK__V1__PREFETCH_MODULE_RESULT__OUTCOME__FAILED: return "failed";
+	default: return "unknown";
+	}
+}
+
+// `dumpwalk symbols prefetch [NAME ID]... [--dump FILE] [connection flags]`:
+// NAME ending in .pdb is a PDB (debug file and GUID+age), anything else an
+// image (code file and TimeDateStamp+SizeOfImage). Exit status: 0 every
+// module found, 1 a module failed (or the call did), 3 some not found and
+// none failed, 2 bad usage.
+int
+dwc_cmd_symbols_prefetch(int argc, char **argv)
+{
+	dwc_conn_args a;
+	dwc_conn_args_init(&a);
+	const char *dump_path = NULL;
+	size_t      npos      = 0;
+	const char **pos      = calloc((size_t)argc, sizeof(*pos));
+	if (pos == NULL)
+		return 1;
+	for (int i = 1; i < argc; i++) {
+		int r = dwc_conn_args_parse(&a, argc, argv, &i);
+		if (r == 1)
+			continue;
+		if (r < 0) {
+			free(pos);
+			return 2;
+		}
+		if (strcmp(argv[i], "--dump") == 0 && i + 1 < argc) {
+			dump_path = argv[++i];
+		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+			fprintf(stderr, "dumpwalk symbols prefetch: unknown option %s\n", argv[i]);
+			free(pos);
+			return 2;
+		} else {
+			pos[npos++] = argv[i];
+		}
+	}
+	if (npos % 2 != 0 || (npos == 0 && dump_path == NULL)) {
+		fprintf(stderr, "dumpwalk symbols prefetch: give NAME ID pairs and/or --dump FILE\n");
+		free(pos);
+		return 2;
+	}
+	size_t                    nm   = npos / 2;
+	Dumpwalk__V1__ModuleRef  *refs = calloc(nm ? nm : 1, sizeof(*refs));
+	Dumpwalk__V1__ModuleRef **rp   = calloc(nm ? nm : 1, sizeof(*rp));
+	uint8_t                  *dump = NULL, *payload = NULL, *reply = NULL;
+	size_t                    dlen = 0, rlen = 0;
+	int                       rc   = 1;
+	dwc_client               *c    = NULL;
+	Dumpwalk__V1__PrefetchSymbolsReply *rep = NULL;
+	Dumpwalk__V1__PrefetchSymbolsRequest q  = DUMPWALK__V1__PREFETCH_SYMBOLS_REQUEST__INIT;
+	char                                 upload_id[33];
+	if (refs == NULL || rp == NULL)
+		goto out;
+	for (size_t i = 0; i < nm; i++) {
+		dumpwalk__v1__module_ref__init(&refs[i]);
+		if (ends_with_pdb(pos[2 * i])) {
+			refs[i].debug_file = (char *)pos[2 * i];
+			refs[i].debug_id   = (char *)pos[2 * i + 1];
+		} else {
+			refs[i].code_file = (char *)pos[2 * i];
+			refs[i].code_id   = (char *)pos[2 * i + 1];
+		}
+		rp[i] = &refs[i];
+	}
+	q.modules   = rp;
+	q.n_modules = nm;
+	if (dump_path != NULL && (dump = read_all(dump_path, &dlen)) == NULL) {
+		fprintf(stderr, "dumpwalk symbols prefetch: %s: %s\n", dump_path, strerror(errno));
+		goto out;
+	}
+	if ((c = dwc_conn_open(&a, "symbols prefetch")) == NULL)
+		goto out;
+	dwc_status st;
+	memset(&st, 0, sizeof(st));
+	int code = 0;
+	if (dump != NULL) {
+		// Inline when it fits in one message (the server's limit), else
+		// uploaded first and named by its upload id.
+		Dumpwalk__V1__HealthReply *h = NULL;
+		uint64_t                   max = 0;
+		if ((code = dwc_client_health(c, &h, &st)) == 0) {
+			max = h->max_message_bytes;
+			dumpwalk__v1__health_reply__free_unpacked(h, NULL);
+		}
+		if (code == 0 && dlen + 64 * 1024 > max) {
+			code        = dwc_client_upload(c, dump, dlen, upload_id, &st);
+			q.upload_id = upload_id;
+		} else if (code == 0) {
+			q.dump.data = dump;
+			q.dump.len  = dlen;
+		}
+	}
+	if (code == 0) {
+		size_t plen = dumpwalk__v1__prefetch_symbols_request__get_packed_size(&q);
+		if ((payload = malloc(plen ? plen : 1)) == NULL) {
+			fprintf(stderr, "dumpwalk symbols prefetch: out of memory\n");
+			goto out;
+		}
+		dumpwalk__v1__prefetch_symbols_request__pack(&q, payload);
+		code = dwc_client_call(c, "dumpwalk.v1.Symbols/PrefetchSymbols", payload, plen, true,
+		                       &reply, &rlen, &st);
+	}
+	if (code != 0) {
+		fprintf(stderr, "dumpwalk symbols prefetch: %s: %s\n", dwc_status_name(code),
+		        st.message);
+		goto out;
+	}
+	rep = dumpwalk__v1__prefetch_symbols_reply__unpack(NULL, rlen, reply);
+	if (rep == NULL) {
+		fprintf(stderr, "dumpwalk symbols prefetch: the server's reply is not a "
+		                "PrefetchSymbolsReply\n");
+		goto out;
+	}
+	unsigned found = 0, missing = 0, failed = 0;
+	for (size_t i = 0; i < rep->n_results; i++) {
+		const Dumpwalk__V1__PrefetchModuleResult *r = rep->results[i];
+		const Dumpwalk__V1__ModuleRef            *m = r->module;
+		const char *name = "?", *id = "?";
+		if (m != NULL && m->debug_file[0] != '\0') {
+			name = m->debug_file;
+			id   = m->debug_id;
+		} else if (m != NULL) {
+			name = m->code_file;
+			id   = m->code_id;
+		}
+		printf("%-9s %s %s: %s", outcome_word(r->outcome), name, id, r->reason);
+		if (r->resolved_debug_file[0] != '\0')
+			printf(" (pdb %s %s named by the image)", r->resolved_debug_file,
+			       r->resolved_debug_id);
+		printf("\n");
+		found += r->outcome == DUMPWALK__V1__PREFETCH_MODULE_RESULT__OUTCOME__FOUND;
+		failed += r->outcome == DUMPWALK__V1__PREFETCH_MODULE_RESULT__OUTCOME__FAILED;
+		missing += r->outcome != DUMPWALK__V1__PREFETCH_MODULE_RESULT__OUTCOME__FOUND &&
+		           r->outcome != DUMPWALK__V1__PREFETCH_MODULE_RESULT__OUTCOME__FAILED;
+	}
+	printf("%zu modules: %u found, %u not found, %u failed\n", rep->n_results, found, missing,
+	       failed);
+	rc = failed > 0 ? 1 : missing > 0 ? 3 : 0;
+out:
+	if (rep != NULL)
+		dumpwalk__v1__prefetch_symbols_reply__free_unpacked(rep, NULL);
+	free(reply);
+	free(payload);
+	free(dump);
+	free(refs);
+	free(rp);
+	free(pos);
+	dwc_client_close(c);
+	dwc_conn_args_fini(&a);
+	return rc;
 }

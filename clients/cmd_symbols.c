@@ -238,6 +238,10 @@ static const sub subs[] = {
     {"fetch", "NAME ID [--symbol-path P] [--cache-dir D] [--type pdb|pe|sym]",
      "fetch one PDB, image or .sym through the symbol path into the cache",
      dwc_cmd_symbols_fetch},
+    {"prefetch", "[NAME ID]... [--dump FILE] [--server URL]... [--token-file F] [--timeout MS]",
+     "have dumpwalkd fetch modules' symbols into its cache (NAME.pdb GUIDAGE, or IMAGE "
+     "TIMESTAMPSIZE); exit 0 all found, 3 some not found, 1 a failure",
+     dwc_cmd_symbols_prefetch},
 };
 
 static void

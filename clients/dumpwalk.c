@@ -33,8 +33,9 @@ static const command commands[] = {
     {"patterns", "FILE [--json] [--pretty]",
      "name the analysis patterns a dump shows (no stack walk yet)", dwc_cmd_patterns},
     {"diff", "A.dmp B.dmp [--json]", "compare two dumps of one program", dwc_cmd_diff},
-    {"symbols", "dump|compile|lookup ...",
-     "read PDB, PE and .sym files: print .sym text, compile tables, look addresses up",
+    {"symbols", "dump|compile|lookup|fetch|prefetch ...",
+     "read PDB, PE and .sym files: print .sym text, compile tables, look addresses up; "
+     "fetch symbols, or have dumpwalkd prefetch them",
      dwc_cmd_symbols},
     {"help", "[COMMAND]", "show this help, or one command's", cmd_help},
 };

@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "daemon/log.h"
+#include "daemon/prefetch.h"
 #include "daemon/server_int.h"
+#include "symbols/resolve.h"
 
 const double dwd_bucket_bounds[DWD_NBUCKETS] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                                 0.1,    0.25,  0.5,    1,     2.5,  10,    0};
@@ -109,6 +111,79 @@ pf(page *pg, const char *fmt, ...)
 }
 
 static void
+counter(page *pg, const char *name, const char *help, uint64_t v)
+{
+	pf(pg, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", name, help, name, name,
+	   (unsigned long long)v);
+}
+
+// The symbol-server layer's counters (symbols/resolve.h) are process-wide:
+// they include the files every analysis and every PrefetchSymbols resolved.
+static void
+symbol_metrics(dwd_server *s, page *pg)
+{
+	dw_symstats st;
+	dw_symstats_get(&st);
+	counter(pg, "dumpwalk_symbol_cache_hits_total",
+	        "Symbol files (PDB, image, .sym) answered from the download cache.",
+	        st.resolve.cache_hits);
+	counter(pg, "dumpwalk_symbol_cache_misses_total",
+	        "Symbol files not in the download cache and not known missing: the sources "
+	        "were searched.",
+	        st.resolve.cache_misses);
+	counter(pg, "dumpwalk_symbol_cache_negative_hits_total",
+	        "Symbol files answered by a live negative cache entry (known missing, corrupt "
+	        "or unreachable): no source asked.",
+	        st.resolve.negative_hits);
+	counter(pg, "dumpwalk_symbol_cache_read_bytes_total",
+	        "Bytes of the symbol files served from the download cache.", st.cache.found_bytes);
+	counter(pg, "dumpwalk_symbol_cache_written_bytes_total",
+	        "Bytes of symbol files stored in the download cache (downloaded or unpacked).",
+	        st.cache.stored_bytes);
+	counter(pg, "dumpwalk_symbol_cache_checksum_failures_total",
+	        "Cached symbol files that failed their checksum and were removed.",
+	        st.cache.checksum_failed);
+	counter(pg, "dumpwalk_symbol_cache_evicted_bytes_total",
+	        "Bytes the download cache evicted to stay under its quota.", st.cache.evicted_bytes);
+	counter(pg, "dumpwalk_symbol_local_found_total",
+	        "Symbol files found in a local directory source of the symbol path.",
+	        st.resolve.local_found);
+	counter(pg, "dumpwalk_symbol_refused_total",
+	        "Symbol lookups refused because the name or id from the dump is unsafe or "
+	        "malformed.",
+	        st.resolve.refused);
+	pf(pg, "# HELP dumpwalk_symbol_downloads_total Symbol files looked for at an HTTP symbol "
+	       "server, by outcome (ok, not_found, network, bad_content, error).\n"
+	       "# TYPE dumpwalk_symbol_downloads_total counter\n");
+	for (int r = 0; r < DW_DL_NRESULTS; r++)
+		pf(pg, "dumpwalk_symbol_downloads_total{result=\"%s\"} %llu\n",
+		   dw_download_result_name((dw_download_result)r),
+		   (unsigned long long)st.resolve.downloads[r]);
+	counter(pg, "dumpwalk_symbol_download_bytes_total",
+	        "Body bytes of successful HTTP replies from symbol servers.", st.fetch.ok_bytes);
+	static const char *const fetch_names[DW_FETCH_NOUTCOMES] = {"ok", "not_found", "network",
+	                                                            "refused", "local"};
+	pf(pg, "# HELP dumpwalk_symbol_http_requests_total HTTP requests to symbol servers by how "
+	       "they ended after retries (ok, not_found, network, refused, local).\n"
+	       "# TYPE dumpwalk_symbol_http_requests_total counter\n");
+	for (int r = 0; r < DW_FETCH_NOUTCOMES; r++)
+		pf(pg, "dumpwalk_symbol_http_requests_total{result=\"%s\"} %llu\n", fetch_names[r],
+		   (unsigned long long)st.fetch.finished[r]);
+	counter(pg, "dumpwalk_symbol_http_attempts_total",
+	        "HTTP requests sent to symbol servers, retries included.", st.fetch.attempts);
+	dwd_prefetch_counts pc;
+	dwd_prefetch_get_counts(s, &pc);
+	pf(pg, "# HELP dumpwalk_prefetch_modules_total Modules PrefetchSymbols resolved, by "
+	       "result (found, not_found, failed).\n"
+	       "# TYPE dumpwalk_prefetch_modules_total counter\n"
+	       "dumpwalk_prefetch_modules_total{result=\"found\"} %llu\n"
+	       "dumpwalk_prefetch_modules_total{result=\"not_found\"} %llu\n"
+	       "dumpwalk_prefetch_modules_total{result=\"failed\"} %llu\n",
+	   (unsigned long long)pc.found, (unsigned long long)pc.not_found,
+	   (unsigned long long)pc.failed);
+}
+
+static void
 metrics_page(dwd_server *s, page *pg)
 {
 	pf(pg, "# HELP dumpwalk_requests_total Requests answered, by method and status code.\n"
@@ -170,8 +245,7 @@ metrics_page(dwd_server *s, page *pg)
 	   (unsigned long long)atomic_load(&s->m.dumps_analyzed),
 	   (unsigned long long)atomic_load(&s->m.dump_bytes), active, (unsigned long long)held,
 	   atomic_load(&s->draining) ? 1 : 0);
-	// TODO(#6): symbol cache hits, misses and bytes, symbol downloads and
-	// failures, once symbols/cache.h and symbols/fetch.h are wired in.
+	symbol_metrics(s, pg);
 }
 
 static void

@@ -25,6 +25,7 @@
 #include <nng/supplemental/tls/tls.h>
 
 #include "daemon/log.h"
+#include "daemon/prefetch.h"
 #include "daemon/server_int.h"
 
 const char *const dwd_method_names[DWD_M_COUNT] = {
@@ -174,25 +175,6 @@ health(dwd_rx *rx)
 	dwd_reply(rx, 0, NULL, 0, buf, n);
 }
 
-static void
-prefetch(dwd_rx *rx)
-{
-	Dumpwalk__V1__PrefetchSymbolsRequest *p = dumpwalk__v1__prefetch_symbols_request__unpack(
-	    NULL, rx->env->payload.len, rx->env->payload.data);
-	if (p == NULL) {
-		dwd_reply_errf(rx, DUMPWALK__V1__STATUS_CODE__INVALID_ARGUMENT, 0,
-		               "payload is not a dumpwalk.v1.PrefetchSymbolsRequest");
-		return;
-	}
-	size_t n = p->n_modules;
-	dumpwalk__v1__prefetch_symbols_request__free_unpacked(p, NULL);
-	// TODO(#6): queue the fetches once symbols/fetch.h is wired into the daemon.
-	dwd_reply_errf(rx, DUMPWALK__V1__STATUS_CODE__UNAVAILABLE, 0,
-	               "symbol fetching is not wired into this daemon yet (issue #6); %zu "
-	               "module(s) not queued",
-	               n);
-}
-
 static dwd_method
 find_method(const char *name)
 {
@@ -277,7 +259,7 @@ handle(dwd_rx *rx, nng_msg *msg)
 		dwd_upload_chunk(rx, rx->env->payload.data, rx->env->payload.len);
 		return;
 	case DWD_M_PREFETCH:
-		prefetch(rx);
+		dwd_prefetch_submit(rx);
 		return;
 	default:
 		break;
@@ -385,6 +367,7 @@ ensure_ipc_dir(const char *url)
 static void
 free_server(dwd_server *s)
 {
+	dwd_prefetch_stop(s);
 	for (size_t i = 0; i < s->nrx; i++) {
 		if (s->rx[i] == NULL)
 			continue;
@@ -436,6 +419,8 @@ dwd_server_start(dwd_config *cfg)
 			dwd_log(DWD_WARN, "symbols_unavailable", "symbol_path=\"%s\" error=\"%s\"",
 			        s->cfg.symbol_path, why);
 	}
+	if ((rv = dwd_prefetch_start(s)) != 0)
+		dwd_log(DWD_WARN, "prefetch_unavailable", "error=\"%s\"", strerror(rv));
 	if ((rv = dwd_uploads_init(s)) != 0 || (rv = dwd_jobs_start(s)) != 0) {
 		dwd_log(DWD_ERROR, "start_failed", "step=workers error=\"%s\"", strerror(rv));
 		free_server(s);

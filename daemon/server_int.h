@@ -116,6 +116,8 @@ struct dwd_server {
 	// Symbol sources for every analysis (cfg.symbol_path at start; a reload
 	// keeps them: open tables stay valid for jobs in flight).
 	dwd_symbols *symbols;
+	// PrefetchSymbols: its threads, queue and sources (prefetch.c).
+	struct dwd_prefetch *prefetch;
 };
 
 uint64_t dwd_now_ns(void);
