@@ -262,6 +262,46 @@ env_end_var(env_scan *st)
 	}
 }
 
+// The ASCII form of UTF-16LE unit k of b (anything else is '?').
+static char
+env_char(const uint8_t *b, size_t k)
+{
+	unsigned ch = (unsigned)b[2 * k] | ((unsigned)b[2 * k + 1] << 8);
+	return ch < 0x80 ? (char)ch : '?';
+}
+
+// A variable of len characters (no NUL among them) at b: env_end_var's
+// test made on the block's bytes, with no copy unless it is a hint.
+static void
+env_whole_var(env_scan *st, const uint8_t *b, size_t len)
+{
+	dw_cx *cx = st->cx;
+	st->count++;
+	if (st->f == NULL)
+		st->f = dw_findings_add(cx->fs, DW_P_ENVIRONMENT, DW_CONF_CERTAIN,
+		                        "the process environment is in the dump");
+	char c0 = ascii_upper(env_char(b, 0));
+	for (size_t i = 0; i < sizeof(hint_prefixes) / sizeof(hint_prefixes[0]); i++) {
+		const char *h = hint_prefixes[i].s;
+		size_t      n = hint_prefixes[i].n;
+		if (h[0] != c0 || len < n)
+			continue;
+		// The prefixes are upper case, digits and punctuation: comparing
+		// upper-cased characters is strncasecmp's answer.
+		size_t k = 1;
+		while (k < n && ascii_upper(env_char(b, k)) == h[k])
+			k++;
+		if (k < n)
+			continue;
+		size_t keep = len < 511 ? len : 511;
+		for (k = 0; k < keep; k++)
+			st->var[k] = env_char(b, k);
+		st->var[keep] = 0;
+		dw_finding_text(cx->fs, st->f, "behaviour-changing variable", "%s", st->var);
+		break;
+	}
+}
+
 // UTF-16LE characters b[0..n) (n even) of the block, b at offset `off`.
 // Folklore: a full dump's environment holds dozens of variables (PATH alone
 // runs to kilobytes) and a hint is decided by its first characters; the
@@ -278,6 +318,13 @@ env_chars(env_scan *st, const uint8_t *b, size_t n, uint64_t off)
 				return;
 			}
 			st->start = off + i;
+			// A variable wholly in this range is matched where it lies.
+			size_t j = env_skip(b, i, n);
+			if (j < n) {
+				env_whole_var(st, b + i, (j - i) / 2);
+				i = j + 2;
+				continue;
+			}
 		}
 		for (; i < n && st->vlen < ENV_HEAD; i += 2) {
 			unsigned ch = (unsigned)b[i] | ((unsigned)b[i + 1] << 8);
@@ -487,9 +534,10 @@ hooksware(dw_cx *cx)
 		nl   = sizeof(default_hook_modules) / sizeof(default_hook_modules[0]);
 	}
 	for (size_t i = 0; i < cx->nmodules; i++) {
-		const char *b = dw_classify__base(cx, i);
+		const char *b  = dw_classify__base(cx, i);
+		char        b0 = ascii_upper(b[0]);
 		for (size_t k = 0; k < nl; k++)
-			if (strcasecmp(b, list[k]) == 0) {
+			if (ascii_upper(list[k][0]) == b0 && strcasecmp(b, list[k]) == 0) {
 				dw_finding *f = dw_findings_add(cx->fs, DW_P_HOOKSWARE, DW_CONF_LIKELY,
 				                                "%s, a known hooking library, is loaded", b);
 				dw_finding_module(cx->fs, f, "hooking module", cx->modules[i].name,
