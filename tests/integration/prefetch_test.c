@@ -630,3 +630,85 @@ Test(integration_prefetch, deadline_passed_during_a_slow_download)
 	cr_expect_eq(daemon_stop(&d), 0, "dumpwalkd did not exit cleanly; see %s", d.dir);
 	symserver_stop(&srv);
 }
+
+// Every sample on /metrics belongs to a family declared once with HELP and
+// TYPE before it (histograms by their _bucket/_sum/_count series), and every
+// value is a number: what a Prometheus scraper needs to accept the page.
+Test(integration_prefetch, metrics_page_declares_every_family_once)
+{
+	symserver srv;
+	symserver_start(&srv, false);
+	fill_store(&srv);
+	daemon_t d;
+	daemon_start(&d, &srv, "");
+	char *out;
+	int   rc = run_cli(&d, &out,
+	                   (const char *const[]){"symbols", "prefetch", "--server", d.url,
+	                                         "null_write.pdb", NW_PDB_ID, NULL});
+	cr_expect_eq(rc, 0, "exit %d:\n%s", rc, out);
+	free(out);
+	char *page = http_get(d.http_port, "/metrics");
+	char *body = strstr(page, "\r\n\r\n");
+	cr_assert_not_null(body);
+	body += 4;
+	enum { MAXF = 128 };
+	char   typed[MAXF][96], helped[MAXF][96], kinds[MAXF][16];
+	size_t ntyped = 0, nhelped = 0, samples = 0;
+	for (char *line = strtok(body, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+		char name[96] = "", kind[16] = "";
+		if (sscanf(line, "# TYPE %95s %15s", name, kind) == 2) {
+			for (size_t i = 0; i < ntyped; i++)
+				cr_expect_str_neq(typed[i], name, "TYPE %s declared twice", name);
+			cr_assert_lt(ntyped, MAXF);
+			snprintf(typed[ntyped], sizeof(typed[0]), "%s", name);
+			snprintf(kinds[ntyped++], sizeof(kinds[0]), "%s", kind);
+			continue;
+		}
+		if (sscanf(line, "# HELP %95s", name) == 1) {
+			cr_assert_lt(nhelped, MAXF);
+			snprintf(helped[nhelped++], sizeof(helped[0]), "%s", name);
+			continue;
+		}
+		cr_assert_neq(line[0], '#', "unexpected comment: %s", line);
+		size_t nl = strcspn(line, "{ ");
+		cr_assert_lt(nl, sizeof(name));
+		memcpy(name, line, nl);
+		name[nl] = '\0';
+		const char *val = strrchr(line, ' ');
+		cr_assert_not_null(val, "no value: %s", line);
+		char *end;
+		strtod(val + 1, &end);
+		cr_expect(end != val + 1 && *end == '\0', "not a number: %s", line);
+		bool declared = false, described = false;
+		for (size_t i = 0; i < ntyped && !declared; i++) {
+			size_t tl = strlen(typed[i]);
+			declared  = strcmp(typed[i], name) == 0 ||
+			           (strcmp(kinds[i], "histogram") == 0 && strncmp(name, typed[i], tl) == 0 &&
+			            (strcmp(name + tl, "_bucket") == 0 || strcmp(name + tl, "_sum") == 0 ||
+			             strcmp(name + tl, "_count") == 0));
+			if (declared)
+				for (size_t k = 0; k < nhelped && !described; k++)
+					described = strcmp(helped[k], typed[i]) == 0;
+		}
+		cr_expect(declared, "sample of an undeclared family: %s", line);
+		cr_expect(described, "family without HELP: %s", line);
+		samples++;
+	}
+	cr_expect_gt(samples, 50);
+	static const char *const want[] = {
+	    "dumpwalk_symbol_cache_hits_total",          "dumpwalk_symbol_cache_misses_total",
+	    "dumpwalk_symbol_cache_read_bytes_total",    "dumpwalk_symbol_cache_written_bytes_total",
+	    "dumpwalk_symbol_downloads_total",           "dumpwalk_symbol_download_bytes_total",
+	    "dumpwalk_symbol_http_requests_total",       "dumpwalk_prefetch_modules_total",
+	    "dumpwalk_symbol_cache_negative_hits_total", "dumpwalk_requests_total",
+	};
+	for (size_t w = 0; w < sizeof(want) / sizeof(want[0]); w++) {
+		bool found = false;
+		for (size_t i = 0; i < ntyped && !found; i++)
+			found = strcmp(typed[i], want[w]) == 0 && strcmp(kinds[i], "counter") == 0;
+		cr_expect(found, "no counter family %s", want[w]);
+	}
+	free(page);
+	cr_expect_eq(daemon_stop(&d), 0, "dumpwalkd did not exit cleanly; see %s", d.dir);
+	symserver_stop(&srv);
+}
