@@ -178,8 +178,12 @@ tsym_add_pdb(tsym *t, const char *module, const char *path)
 		for (size_t i = 0; i < np; i++)
 		{
 			uint32_t rva = pubs[i].rva;
+			// Code publics: MSVC sets CVPSF_CODE (1), lld only CVPSF_FUNCTION
+			// (2); keeping only code ones once procs were loaded dropped
+			// every public lld writes (mingw's CRT, libstdc++, libgcc: no
+			// procs), which dumpwalk's own provider keeps.
 			if ((pubs[i].has_rva || sec_rva(m, pubs[i].segment, pubs[i].offset, &rva)) &&
-			    (pubs[i].flags & (m->nfuncs > 0 ? 1u : 3u)))
+			    (pubs[i].flags & 3u))
 				m->pubs[m->npubs++] = (tfunc){rva, 0, pubs[i].name};
 		}
 		if (m->npubs > 0)
@@ -239,6 +243,32 @@ tf_find(const tfunc *v, size_t n, uint32_t rva, bool sized)
 	return f;
 }
 
+static dw_err o_x64_find(dw_symsrc_x64 *out, void *h, uint32_t rva, void *arg);
+
+// The rules of dw_symtab_find and symbols/provider.c's op_find, so that
+// walks here see what dumpwalk's own provider gives: a public names rva only
+// when no procedure starts between them and, where x64 unwind data gives the
+// start of rva's function (chains followed), it is not below that start
+// (else it names an earlier function and rva a nameless static one).
+static bool
+public_is_other_function(tmod *m, const tfunc *pub, uint32_t rva)
+{
+	const tfunc *near = tf_find(m->funcs, m->nfuncs, rva, false);
+	if (near != NULL && near->rva >= pub->rva)
+		return true;
+	dw_symsrc_x64 x;
+	uint32_t      at = rva;
+	for (int hop = 0; hop < 8 && o_x64_find(&x, m, at, NULL) == DW_OK; hop++) {
+		if (x.info == NULL || x.info_len < 4)
+			return pub->rva < x.begin;
+		size_t off = 4 + 2 * (((size_t)x.info[2] + 1) & ~(size_t)1);
+		if (!((x.info[0] >> 3) & 4) || off + 12 > x.info_len)
+			return pub->rva < x.begin;
+		at = dw_get_u32le(x.info + off);
+	}
+	return false;
+}
+
 static dw_err
 o_find(dw_symsrc_loc *out, void *h, uint32_t rva, void *arg)
 {
@@ -272,8 +302,12 @@ o_find(dw_symsrc_loc *out, void *h, uint32_t rva, void *arg)
 		}
 	}
 	const tfunc *f = tf_find(m->funcs, m->nfuncs, rva, true);
-	if (f == NULL)
-		f = tf_find(m->pubs, m->npubs, rva, false), out->is_public = f != NULL;
+	if (f == NULL) {
+		f = tf_find(m->pubs, m->npubs, rva, false);
+		if (f != NULL && public_is_other_function(m, f, rva))
+			f = NULL;
+		out->is_public = f != NULL;
+	}
 	if (f == NULL)
 		return DW_ENOTFOUND;
 	out->name   = f->name;

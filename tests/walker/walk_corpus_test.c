@@ -110,9 +110,12 @@ check_thread(const dw_stack *st, char mods[][64], size_t nmods, const char *fram
 		bool            own = false;
 		for (size_t k = 0; m != NULL && k < nmods; k++)
 			own |= strcasecmp(m, mods[k]) == 0;
+		// Runtime code linked into our modules (mingw's CRT, libstdc++,
+		// libgcc) has publics but no procedures; README: such unlisted
+		// frames may sit between the listed ones.
 		if (f->module == NULL && i == 0)
 			snprintf(ours[n++], sizeof(ours[0]), "0x%llx", (unsigned long long)f->ip);
-		else if (own)
+		else if (own && !f->is_public)
 			snprintf(ours[n++], sizeof(ours[0]), "%s!%s", m, f->function ? f->function : "?");
 	}
 	const char *p = frames_json;
