@@ -118,6 +118,11 @@ static const char *const abort_fns[] = {
     "abort", "raise", "_abort", "terminate", "_invoke_watson", "_invalid_parameter_noinfo", NULL,
 };
 
+// The lists hold undecorated names, as exports and dumpwalk's own symbol
+// tables give them. A provider that keeps x86 decoration ("_Sleep@4",
+// "_RtlEnterCriticalSection@4", fastcall "@Fn@8"; Breakpad files from
+// older dump_syms, raw PDB publics) must still match: one leading '_' or '@'
+// and a trailing "@<digits>" are ignored when the name has them.
 static bool
 in_list(const char *name, const char *const *list)
 {
@@ -125,6 +130,16 @@ in_list(const char *name, const char *const *list)
 		return false;
 	for (size_t i = 0; list[i] != NULL; i++)
 		if (strcmp(name, list[i]) == 0)
+			return true;
+	if (name[0] != '_' && name[0] != '@')
+		return false;
+	const char *core = name + 1;
+	size_t      len  = strlen(core);
+	const char *at   = strrchr(core, '@');
+	if (at != NULL && at[1] != 0 && strspn(at + 1, "0123456789") == strlen(at + 1))
+		len = (size_t)(at - core);
+	for (size_t i = 0; list[i] != NULL; i++)
+		if (strlen(list[i]) == len && strncmp(core, list[i], len) == 0)
 			return true;
 	return false;
 }
