@@ -55,6 +55,7 @@ struct dw_residue {
 	dw_res_span         *spans;
 	size_t               nspans;
 	size_t               span_hint; // the span the last value fell in
+	size_t               gap_hint;  // k: the last value fell between spans k - 1 and k (0: none)
 	// Kept words of the thread being scanned (grown by doubling); at its
 	// end the array becomes the thread's words and joins blocks, freed
 	// with the scan.
