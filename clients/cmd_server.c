@@ -156,6 +156,10 @@ simple(int argc, char **argv, bool stats)
 			       s->uptime_ms, s->workers, s->queue_depth, s->queue_capacity, s->in_flight,
 			       s->requests_total, s->rejected_overload, s->dumps_analyzed,
 			       s->dump_bytes_analyzed, s->uploads_active, s->upload_bytes_held);
+			printf("symbol_cache: hits %" PRIu64 " negative_hits %" PRIu64 " misses %" PRIu64
+			       "\nsymbol_downloads: ok %" PRIu64 " failed %" PRIu64 " bytes %" PRIu64 "\n",
+			       s->symbol_cache_hits, s->symbol_cache_negative_hits, s->symbol_cache_misses,
+			       s->symbol_downloads, s->symbol_download_failures, s->symbol_download_bytes);
 			for (size_t i = 0; i < s->n_methods; i++)
 				printf("method %s: ok %" PRIu64 " failed %" PRIu64 "\n",
 				       s->methods[i]->method, s->methods[i]->ok, s->methods[i]->failed);

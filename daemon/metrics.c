@@ -48,6 +48,16 @@ dwd_stats(dwd_rx *rx)
 	r.dumps_analyzed           = atomic_load(&s->m.dumps_analyzed);
 	r.dump_bytes_analyzed      = atomic_load(&s->m.dump_bytes);
 	dwd_uploads_usage(s, &r.uploads_active, &r.upload_bytes_held);
+	dw_symstats sy;
+	dw_symstats_get(&sy);
+	r.symbol_cache_hits          = sy.resolve.cache_hits;
+	r.symbol_cache_negative_hits = sy.resolve.negative_hits;
+	r.symbol_cache_misses        = sy.resolve.cache_misses;
+	r.symbol_downloads           = sy.resolve.downloads[DW_DL_OK];
+	for (int i = 0; i < DW_DL_NRESULTS; i++)
+		if (i != DW_DL_OK)
+			r.symbol_download_failures += sy.resolve.downloads[i];
+	r.symbol_download_bytes = sy.fetch.ok_bytes;
 	Dumpwalk__V1__MethodStats  ms[DWD_M_COUNT];
 	Dumpwalk__V1__MethodStats *mp[DWD_M_COUNT];
 	for (int m = 0; m < DWD_M_COUNT; m++) {

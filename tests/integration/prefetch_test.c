@@ -400,6 +400,16 @@ Test(integration_prefetch, prefetch_downloads_once_then_hits_and_misses_are_coun
 	cr_expect_eq(metric(&d, DL_NOT_FOUND), 2);
 	cr_expect_eq(symserver_total(&srv), after_miss);
 
+	// `dumpwalk stats` (the Stats method) tells the same story.
+	rc = run_cli(&d, &out, (const char *const[]){"stats", "--server", d.url, NULL});
+	cr_expect_eq(rc, 0, "exit %d:\n%s", rc, out);
+	expect_in(out, "symbol_cache: hits 1 negative_hits 2 misses 3\n", "stats");
+	char want[128];
+	snprintf(want, sizeof(want), "symbol_downloads: ok 1 failed 2 bytes %lld\n",
+	         (long long)pdb_size);
+	expect_in(out, want, "stats");
+	free(out);
+
 	cr_expect_eq(daemon_stop(&d), 0, "dumpwalkd did not exit cleanly; see %s", d.dir);
 	symserver_stop(&srv);
 }
