@@ -116,6 +116,33 @@ b_dup(builder *b, const char *s)
 	return p;
 }
 
+// b_version writes "major.minor.build.revision" (each 16 bits of the
+// VS_FIXEDFILEINFO file version) into the arena, as "%u.%u.%u.%u" would:
+// every module of every dump has one, and printf was ~3% of an analysis.
+static char *
+b_version(builder *b, uint32_t ms, uint32_t ls)
+{
+	char *p = dw_arena_alloc(&b->a, 4 * 5 + 3 + 1), *o = p; // 4 x "65535", 3 dots, NUL
+	if (p == NULL)
+		return NULL;
+	const uint32_t part[4] = {ms >> 16, ms & 0xffff, ls >> 16, ls & 0xffff};
+	for (int i = 0; i < 4; i++) {
+		char     d[5];
+		int      n = 0;
+		uint32_t v = part[i];
+		do {
+			d[n++] = (char)('0' + v % 10);
+			v /= 10;
+		} while (v != 0);
+		while (n > 0)
+			*o++ = d[--n];
+		if (i < 3)
+			*o++ = '.';
+	}
+	*o = 0;
+	return p;
+}
+
 static Dumpwalk__V1__Context *
 b_context(builder *b, const dw_context *ctx)
 {
@@ -873,10 +900,7 @@ build(builder *b, Dumpwalk__V1__AnalysisReport *r, const dw_dump *d, size_t len,
 			m->time_date_stamp = mm[i].time_date_stamp;
 			if (mm[i].has_version) {
 				const dw_md_version_info *v = &mm[i].version;
-				m->version = dw_arena_printf(&b->a, "%u.%u.%u.%u", v->file_version_ms >> 16,
-				                             v->file_version_ms & 0xffff,
-				                             v->file_version_ls >> 16,
-				                             v->file_version_ls & 0xffff);
+				m->version = b_version(b, v->file_version_ms, v->file_version_ls);
 				if (m->version == NULL) {
 					b->oom     = true;
 					m->version = (char *)"";

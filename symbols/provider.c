@@ -12,7 +12,6 @@
 // calls per directory or a trip through the resolver's disk cache.
 #include "symbols/provider.h"
 
-#include <ctype.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -401,15 +400,19 @@ make_key(char *out, size_t cap, const char *a, const char *b)
 		out[n] = a[n];
 	out[n++] = '/';
 	for (size_t i = 0; b[i] && n + 1 < cap; i++)
-		out[n++] = (char)toupper((unsigned char)b[i]);
+		out[n++] = b[i] >= 'a' && b[i] <= 'z' ? (char)(b[i] - 'a' + 'A') : b[i];
 	out[n] = 0;
 }
 
+// set_why copies text into why[cap], cut to fit.
 static void
 set_why(char *why, size_t cap, const char *text)
 {
-	if (why != NULL && cap > 0)
-		fmt(why, cap, "%s", text);
+	if (why == NULL || cap == 0)
+		return;
+	size_t n = strnlen(text, cap - 1);
+	memcpy(why, text, n);
+	why[n] = 0;
 }
 
 dw_err
