@@ -399,6 +399,16 @@ run(dwd_prefetch *p, dwd_rx *rx, Dumpwalk__V1__PrefetchSymbolsRequest *q)
 		outcome         *o   = &os[done];
 		dw_symmodule_req req = {m->debug_file, m->debug_id, m->code_file, m->code_id, 0};
 		fill_ref(o, m);
+		if (!(m->debug_file && m->debug_id) && !(m->code_file && m->code_id)) {
+			// Half an identity names no file a server indexes.
+			snprintf(o->reason, sizeof(o->reason),
+			         "nothing to look up: give debug_file and debug_id, or code_file "
+			         "and code_id");
+			o->r.reason  = o->reason;
+			o->r.outcome = DUMPWALK__V1__PREFETCH_MODULE_RESULT__OUTCOME__FAILED;
+			atomic_fetch_add(&p->failed, 1);
+			continue;
+		}
 		if (dw_resolver_module(&o->sm, p->res, f, &req) != DW_OK) {
 			dw_symmodule_fini(&o->sm);
 			dwd_reply_errf(rx, DUMPWALK__V1__STATUS_CODE__RESOURCE_EXHAUSTED, 1000,

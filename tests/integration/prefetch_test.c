@@ -562,21 +562,27 @@ Test(integration_prefetch, bad_requests_are_refused_with_a_reason)
 	cr_expect_eq(call(c, &q, &st, NULL), DUMPWALK__V1__STATUS_CODE__NOT_FOUND, "%s",
 	             st.message);
 
-	// A module with an unsafe name is answered per module, not as an error.
-	Dumpwalk__V1__ModuleRef  bad  = DUMPWALK__V1__MODULE_REF__INIT;
-	Dumpwalk__V1__ModuleRef *badp = &bad;
-	bad.debug_file                = (char *)"con.pdb";
-	bad.debug_id                  = (char *)MISSING_ID;
-	q.upload_id                   = (char *)"";
-	q.modules                     = &badp;
-	q.n_modules                   = 1;
+	// A module with an unsafe name, or with half an identity, is answered
+	// per module, not as an error.
+	Dumpwalk__V1__ModuleRef  bad[2] = {DUMPWALK__V1__MODULE_REF__INIT,
+	                                   DUMPWALK__V1__MODULE_REF__INIT};
+	Dumpwalk__V1__ModuleRef *badp[2] = {&bad[0], &bad[1]};
+	bad[0].debug_file                = (char *)"con.pdb";
+	bad[0].debug_id                  = (char *)MISSING_ID;
+	bad[1].debug_file                = (char *)"half.pdb";
+	q.upload_id                      = (char *)"";
+	q.modules                        = badp;
+	q.n_modules                      = 2;
 	Dumpwalk__V1__PrefetchSymbolsReply *rep = NULL;
 	cr_assert_eq(call(c, &q, &st, &rep), 0, "%s", st.message);
 	cr_assert_not_null(rep);
-	cr_assert_eq(rep->n_results, 1);
+	cr_assert_eq(rep->n_results, 2);
 	cr_expect_eq(rep->results[0]->outcome, DUMPWALK__V1__PREFETCH_MODULE_RESULT__OUTCOME__FAILED);
 	cr_expect(strstr(rep->results[0]->reason, "refused") != NULL, "%s", rep->results[0]->reason);
-	cr_expect_eq(rep->failed, 1);
+	cr_expect_eq(rep->results[1]->outcome, DUMPWALK__V1__PREFETCH_MODULE_RESULT__OUTCOME__FAILED);
+	cr_expect(strstr(rep->results[1]->reason, "nothing to look up") != NULL, "%s",
+	          rep->results[1]->reason);
+	cr_expect_eq(rep->failed, 2);
 	dumpwalk__v1__prefetch_symbols_reply__free_unpacked(rep, NULL);
 	cr_expect_eq(symserver_total(&srv), 0, "nothing unsafe may reach the server");
 	cr_expect_eq(metric(&d, "dumpwalk_symbol_refused_total"), 2); // the .pdb and the .sym
