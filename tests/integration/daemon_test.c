@@ -551,7 +551,8 @@ T(malformed_requests_get_invalid_argument)
 	        NULL, 0, &code);
 	cr_assert_eq(code, DUMPWALK__V1__STATUS_CODE__PERMISSION_DENIED);
 	dumpwalk__v1__reply__free_unpacked(r, NULL);
-	// PrefetchSymbols is accepted but not wired yet.
+	// PrefetchSymbols on a daemon with no symbol path has nowhere to fetch
+	// from (prefetch_test.c covers a daemon that has one).
 	r = raw(c, "dumpwalk.v1.Symbols/PrefetchSymbols", NULL, 0, NULL, 0, &code);
 	cr_assert_eq(code, DUMPWALK__V1__STATUS_CODE__UNAVAILABLE);
 	dumpwalk__v1__reply__free_unpacked(r, NULL);
