@@ -249,9 +249,10 @@ typedef struct loop_dump {
 
 // stack[] (n bytes at LOOP_STACK) becomes the thread's stack; ip/sp/fp the
 // context (x86: EIP/ESP/EBP, amd64: RIP/RSP/RBP).
+// code[] (0x100 bytes at base+0x1000) may be NULL: nops with a CALL at +0x10.
 static void
-loop_build(loop_dump *ld, bool x64, const uint8_t *stk, size_t n, uint64_t ip, uint64_t sp,
-           uint64_t fp)
+loop_build_code(loop_dump *ld, bool x64, const uint8_t *code_in, const uint8_t *stk, size_t n,
+                uint64_t ip, uint64_t sp, uint64_t fp)
 {
 	dws_dump *s    = &ld->s;
 	uint64_t  base = x64 ? LOOP_X64_BASE : LOOP_X86_BASE;
@@ -261,6 +262,8 @@ loop_build(loop_dump *ld, bool x64, const uint8_t *stk, size_t n, uint64_t ip, u
 	memset(code, 0x90, sizeof(code)); // nop
 	code[0x10] = 0xe8;                // call +0: ends at +0x15
 	memset(code + 0x11, 0, 4);
+	if (code_in != NULL)
+		memcpy(code, code_in, sizeof(code));
 	uint32_t code_rva  = dws_blob(s, code, sizeof(code));
 	uint32_t stack_rva = dws_blob(s, stk, n);
 	uint8_t  ctx[1232];
@@ -330,6 +333,13 @@ loop_build(loop_dump *ld, bool x64, const uint8_t *stk, size_t n, uint64_t ip, u
 	dws_u32(&s->b, stack_rva);
 	dws_stream_end(s);
 	ld->bytes = dws_dump_finish(s, &ld->len);
+}
+
+static void
+loop_build(loop_dump *ld, bool x64, const uint8_t *stk, size_t n, uint64_t ip, uint64_t sp,
+           uint64_t fp)
+{
+	loop_build_code(ld, x64, NULL, stk, n, ip, sp, fp);
 }
 
 static const dw_stack *
@@ -487,4 +497,49 @@ Test(walker_walk, provider_is_told_the_module_cpu, .timeout = 30)
 {
 	check_cpu_given_to_provider(true);
 	check_cpu_given_to_provider(false);
+}
+
+// A thread stopped on a system-call stub's `ret 8` (Wine's i386 ntdll stubs
+// end `call edx; ret 4*args`, and a suspended thread's EIP is that ret). The
+// stub has no frame: EBP is its caller A's. The walk must give the stub, A
+// (the return address at [ESP]) and then A's caller B through A's EBP frame;
+// following EBP from the stub would skip A.
+//   +0x10: call  -> A's return address, base+0x1015
+//   +0x40: call  -> B's return address, base+0x1045
+//   +0x80: c2 08 00  ret 8   <- EIP
+// Stack S: [S] = base+0x1015, two argument words; A's EBP = S+0x40 with
+// [EBP] = S+0x80 (B's EBP) and [EBP+4] = base+0x1045; B's frame holds zeros.
+Test(walker_walk, x86_syscall_stub_ret_keeps_its_caller, .timeout = 30)
+{
+	static uint8_t code[0x100], stk[0x1000];
+	memset(code, 0x90, sizeof(code));
+	code[0x10] = 0xe8;
+	memset(code + 0x11, 0, 4);
+	code[0x40] = 0xe8;
+	memset(code + 0x41, 0, 4);
+	code[0x80] = 0xc2;
+	code[0x81] = 0x08;
+	code[0x82] = 0x00;
+	memset(stk, 0, sizeof(stk));
+	uint32_t s = (uint32_t)LOOP_STACK + 0x100;
+	put_le(stk + 0x100, LOOP_X86_BASE + 0x1015, 4);
+	put_le(stk + 0x104, 0x11111111, 4);
+	put_le(stk + 0x108, 0x22222222, 4);
+	put_le(stk + 0x140, s + 0x80, 4);
+	put_le(stk + 0x144, LOOP_X86_BASE + 0x1045, 4);
+	loop_dump ld;
+	loop_build_code(&ld, false, code, stk, sizeof(stk), LOOP_X86_BASE + 0x1080, s, s + 0x40);
+	dw_dump        *d = NULL;
+	dw_walk        *w = NULL;
+	const dw_stack *st = loop_walk(&ld, &d, &w);
+	cr_assert_eq(st->nframes, 3, "%zu frames", st->nframes);
+	cr_expect_eq(st->frames[1].ip, LOOP_X86_BASE + 0x1015);
+	cr_expect_eq(dw_context_sp(&st->frames[1].ctx), s + 4 + 8);
+	cr_expect_eq(st->frames[1].trust, DW_TRUST_CFI);
+	cr_expect_eq(st->frames[2].ip, LOOP_X86_BASE + 0x1045);
+	cr_expect_eq(st->frames[2].trust, DW_TRUST_FRAME_POINTER);
+	cr_expect_eq(st->end, DW_WALK_END_THREAD_START, "%s", dw_walk_end_name(st->end));
+	dw_walk_free(w);
+	dw_dump_free(d);
+	dws_dump_fini(&ld.s);
 }
