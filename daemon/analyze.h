@@ -40,6 +40,12 @@ typedef struct dwd_symbols_opts {
 int  dwd_symbols_new(dwd_symbols **out, const dwd_symbols_opts *o, char *why, size_t whylen);
 void dwd_symbols_free(dwd_symbols *s);
 
+// dwd_symbols_forget_misses makes the next analysis search again for every
+// module whose symbols were found nowhere (the provider remembers such a
+// miss for DW_SYMPROV_MISS_TTL_MS): call it after symbol files were added,
+// e.g. once a PrefetchSymbols has put them in the cache. NULL is fine.
+void dwd_symbols_forget_misses(dwd_symbols *s);
+
 typedef struct dwd_analyze_opts {
 	const dwd_symbols *symbols; // NULL: no symbols (frames by module+offset)
 	size_t budget;            // ceiling on the reader's parse results; 0: DW_MAX_ARENA_BYTES

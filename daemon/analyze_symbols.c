@@ -198,6 +198,13 @@ dwd_symbols_free(dwd_symbols *s)
 	free(s);
 }
 
+void
+dwd_symbols_forget_misses(dwd_symbols *s)
+{
+	if (s != NULL)
+		dw_symprov_forget_misses(s->prov);
+}
+
 dw_symprov *
 dwd_symbols__provider(const dwd_symbols *s)
 {

@@ -563,6 +563,15 @@ dw_symprov_close_module(dw_symprov *p, void *mod)
 	pthread_mutex_unlock(&p->mu);
 }
 
+void
+dw_symprov_forget_misses(dw_symprov *p)
+{
+	pthread_mutex_lock(&p->mu);
+	p->nmiss     = 0;
+	p->next_miss = 0;
+	pthread_mutex_unlock(&p->mu);
+}
+
 const char *
 dw_symprov_get_origin(const void *mod)
 {

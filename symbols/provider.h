@@ -104,6 +104,12 @@ void   dw_symprov_close_module(dw_symprov *p, void *mod);
 dw_err dw_symprov_open_module_why(void **out, dw_symprov *p, const dw_symsrc_module *m,
                                   char *why, size_t cap);
 
+// dw_symprov_forget_misses drops every remembered miss: the next open of
+// each module searches its files again. For a caller that has just added
+// symbol files (a prefetch into the cache) and wants the next analysis to
+// see them rather than wait out DW_SYMPROV_MISS_TTL_MS.
+void dw_symprov_forget_misses(dw_symprov *p);
+
 // dw_symprov_get_origin returns the files an open module's table came from
 // ("pdb /x/crash.pdb + pe /x/crash.exe", "sym ...", "pe ..."), borrowed
 // while the handle `mod` is open.
