@@ -74,12 +74,24 @@ dw_classify__base(const dw_cx *cx, size_t i)
 	return cx->bases != NULL ? cx->bases[i] : dw_vml_basename(cx->modules[i].name);
 }
 
+static int
+lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+// Names are compared only when their first letters agree: the detectors
+// look up a dozen names in every module list (the CLR runtimes, Application
+// Verifier, WOW64), and full dumps load a hundred modules or more.
 const dw_md_module *
 dw_classify__module_named(const dw_cx *cx, const char *name)
 {
-	for (size_t i = 0; i < cx->nmodules; i++)
-		if (strcasecmp(dw_classify__base(cx, i), name) == 0)
+	int n0 = lower((unsigned char)name[0]);
+	for (size_t i = 0; i < cx->nmodules; i++) {
+		const char *b = dw_classify__base(cx, i);
+		if (lower((unsigned char)b[0]) == n0 && strcasecmp(b, name) == 0)
 			return &cx->modules[i];
+	}
 	return NULL;
 }
 
