@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "daemon/analyze.h"
 #include "daemon/log.h"
 #include "symbols/resolve.h"
 #include "walker/dump.h"
@@ -445,6 +446,10 @@ run(dwd_prefetch *p, dwd_rx *rx, Dumpwalk__V1__PrefetchSymbolsRequest *q)
 		nx += os[i].r.outcome == DUMPWALK__V1__PREFETCH_MODULE_RESULT__OUTCOME__FAILED;
 	}
 	nn = (unsigned)n - nf - nx;
+	// The analyses' provider remembers modules it found nowhere; what this
+	// request just cached must not stay hidden behind such a miss.
+	if (nf > 0)
+		dwd_symbols_forget_misses(s->symbols);
 	dwd_log(DWD_INFO, "prefetch", "modules=%zu found=%u not_found=%u failed=%u", n, nf, nn,
 	        nx);
 out:
