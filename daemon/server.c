@@ -246,7 +246,7 @@ handle(dwd_rx *rx, nng_msg *msg)
 	default:
 		break;
 	}
-	if (atomic_load(&s->draining)) {
+	if (rx->after_drain) {
 		dwd_reply_errf(rx, DUMPWALK__V1__STATUS_CODE__UNAVAILABLE, 1000,
 		               "server is shutting down; send this request to another server");
 		return;
@@ -300,6 +300,7 @@ rx_cb(void *arg)
 			rx_recv(rx);
 			break;
 		}
+		rx->after_drain = atomic_load(&rx->s->draining);
 		atomic_fetch_add(&rx->s->in_flight, 1);
 		rx->t_start_ns = dwd_now_ns();
 		handle(rx, nng_aio_get_msg(rx->aio));

@@ -60,6 +60,10 @@ typedef struct dwd_rx {
 	dwd_method              method;
 	uint64_t                request_id;
 	uint64_t                t_start_ns;  // monotonic
+	// The server was draining when this request was received. Read before the
+	// request counts as in flight, so one that Stats (or a drain) already
+	// counted is served even if SIGTERM comes before it is dispatched.
+	bool                    after_drain;
 	uint64_t                deadline_ns; // monotonic
 	Dumpwalk__V1__Envelope *env;         // owned until the reply is built
 	struct dwd_upload      *upload;      // held by an Analyze-by-upload or a commit
