@@ -627,9 +627,9 @@ scan_words(dw_residue *r, dw_res_thread *t, uint64_t base, uint64_t size, uint64
 	size_t          nwords = (size_t)((hi - lo) / ptr);
 	size_t          cap    = nwords < DW_MAX_RESIDUE_WORDS ? nwords : DW_MAX_RESIDUE_WORDS;
 	size_t          small  = 0; // words below 0x10000: OTHER without a look
-	// A stack keeps about a third of its words (pointers, text); starting
+	// A stack keeps a third of its words or less (pointers, text); starting
 	// near there saves most of the doublings.
-	r->first_cap = cap / 2 < 64 ? 64 : cap / 2;
+	r->first_cap = cap / 4 < 64 ? 64 : cap / 4;
 	for (size_t i = 0; i < nwords; i++) {
 		// Zeros and small integers are most of a stack (a deep recursion's
 		// untouched pages, locals): skipped in a tight loop.
@@ -681,6 +681,13 @@ scan_words(dw_residue *r, dw_res_thread *t, uint64_t base, uint64_t size, uint64
 	t->counts[DW_RES_OTHER] += small;
 	if (t->nwords != 0) {
 		// The array moves to the thread; the next thread starts its own.
+		// A big stack that kept few words gives back the rest (glibc
+		// shrinks in place): a thousand threads must not hold a guess each.
+		if (r->cur_cap > 2 * t->nwords + 64) {
+			dw_res_word *n = realloc(r->cur, t->nwords * sizeof(*n));
+			if (n != NULL)
+				r->cur = n;
+		}
 		r->blocks[r->nblocks++] = r->cur;
 		t->words                = r->cur;
 		r->cur                  = NULL;
