@@ -15,7 +15,7 @@ dw_vml_basename(const char *path)
 	// Two vectorised searches beat a byte loop: every detector asks for
 	// module file names, and Windows paths run to 60-100 characters.
 	const char *bs = strrchr(path, '\\'), *sl = strrchr(path, '/');
-	const char *b  = bs == NULL || (sl != NULL && sl > bs) ? sl : bs;
+	const char *b = bs == NULL || (sl != NULL && sl > bs) ? sl : bs;
 	return b != NULL ? b + 1 : path;
 }
 
@@ -31,8 +31,9 @@ dw_vml_is_system(const dw_md_module *m)
 	for (const char *p = m->name; *p != 0; p++) {
 		if ((*p != '\\' && *p != '/') || (p[1] != 'w' && p[1] != 'W'))
 			continue;
-		if (*p == '\\' ? strncasecmp(p + 1, "windows\\", 8) == 0 || strncasecmp(p + 1, "winnt\\", 6) == 0
-		              : strncasecmp(p + 1, "windows/", 8) == 0)
+		if (*p == '\\' ? strncasecmp(p + 1, "windows\\", 8) == 0 ||
+		                     strncasecmp(p + 1, "winnt\\", 6) == 0
+		               : strncasecmp(p + 1, "windows/", 8) == 0)
 			return true;
 	}
 	return false;
