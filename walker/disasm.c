@@ -50,6 +50,38 @@ handle(dw_dis *d, dw_cpu cpu)
 	return &d->h[i];
 }
 
+// could_be_call is a necessary condition for `k` bytes at `p` to be one CALL:
+// after prefixes (legacy, and REX on x64) comes E8 with a 16/32-bit
+// displacement, FF with ModRM reg 2 or 3 and at most SIB + disp32 after it,
+// or 9A. Capstone decides; this only spares it the starts that cannot be a
+// CALL (most of them: residue scanning asks for every stack word that points
+// into code, and each refused start cost a full decode with details).
+static bool
+could_be_call(const uint8_t *p, size_t k, bool x64)
+{
+	size_t i = 0;
+	for (; i < k; i++) {
+		uint8_t b = p[i];
+		bool    legacy = b == 0xF0 || b == 0xF2 || b == 0xF3 || b == 0x2E || b == 0x36 ||
+		              b == 0x3E || b == 0x26 || b == 0x64 || b == 0x65 || b == 0x66 || b == 0x67;
+		if (!legacy && !(x64 && (b & 0xF0) == 0x40))
+			break;
+	}
+	if (i >= k)
+		return false;
+	size_t rest = k - i - 1; // bytes after the opcode
+	switch (p[i]) {
+	case 0xE8:
+		return rest == 4 || rest == 2;
+	case 0xFF:
+		return rest >= 1 && rest <= 6 && (((p[i + 1] >> 3) & 7) == 2 || ((p[i + 1] >> 3) & 7) == 3);
+	case 0x9A:
+		return true;
+	default:
+		return false;
+	}
+}
+
 bool
 dw_dis_call_before(dw_dis *d, dw_cpu cpu, const uint8_t *code, size_t len, uint64_t end,
                    uint64_t *target)
@@ -62,6 +94,8 @@ dw_dis_call_before(dw_dis *d, dw_cpu cpu, const uint8_t *code, size_t len, uint6
 	// The shortest CALL is 2 bytes (FF D0), the longest real one 9 with a
 	// segment or REX prefix (FF 94 24 disp32 with REX.B and 66/2E).
 	for (size_t k = 2; k <= 9 && k <= len; k++) {
+		if (!could_be_call(code + len - k, k, cpu == DW_CPU_AMD64))
+			continue;
 		cs_insn *insn = NULL;
 		size_t   n    = cs_disasm(*h, code + len - k, k, end - k, 1, &insn);
 		bool     ok   = false;
