@@ -916,6 +916,11 @@ emit(char *out, size_t cap, const char *a, size_t na, const char *b, size_t nb)
 size_t
 dw_undecorate(char *out, size_t cap, const char *name, size_t len, unsigned flags)
 {
+	// What is returned unchanged is returned as a C string: a name with an
+	// embedded NUL (a fuzzed or damaged PDB record) ends there, so the
+	// result never holds a NUL inside its reported length.
+	const char *nul   = memchr(name, '\0', len);
+	size_t      plain = nul != NULL ? (size_t)(nul - name) : len;
 	const char *prefix = "";
 	size_t      npre   = 0;
 	const char *body   = name;
@@ -935,7 +940,7 @@ dw_undecorate(char *out, size_t cap, const char *name, size_t len, unsigned flag
 			// __imp__Sleep@4 -> __imp_Sleep
 			return emit(out, cap, prefix, npre, c, n);
 		}
-		return emit(out, cap, name, len, "", 0);
+		return emit(out, cap, name, plain, "", 0);
 	}
 	dw_arena a;
 	dw_arena_init(&a, DW_MAX_UNDNAME_SCRATCH);
@@ -945,7 +950,7 @@ dw_undecorate(char *out, size_t cap, const char *name, size_t len, unsigned flag
 	size_t      n;
 	// Anything we could not read (or an embedded NUL) returns the input.
 	if (d.err || memchr(body, '\0', nbody) != NULL)
-		n = emit(out, cap, name, len, "", 0);
+		n = emit(out, cap, name, plain, "", 0);
 	else
 		n = emit(out, cap, prefix, npre, r, strlen(r));
 	dw_arena_fini(&a);

@@ -134,6 +134,24 @@ Test(symbols_undname, hostile_names_are_bounded)
 	}
 }
 
+// Found by fuzz_undname (tests/fuzz/corpus/undname/embedded-nul-after-
+// question-marks): a malformed name with NULs was returned unchanged with its
+// NULs, so the reported length disagreed with the string. The unchanged copy
+// ends at the first NUL, in both output forms and for plain names too.
+Test(symbols_undname, names_with_embedded_nul_are_cut_there)
+{
+	static const char bad[] = {'?', '?', '_', 0, 0, 0, 0, 0, 0, 0, 0x0d, 'B', '@'};
+	char              out[64];
+	for (unsigned flags = 0; flags < 2; flags++) {
+		size_t n = dw_undecorate(out, sizeof(out), bad, sizeof(bad), flags);
+		cr_expect_eq(n, 3, "flags %u: length %zu", flags, n);
+		cr_expect_str_eq(out, "??_");
+	}
+	static const char plain[] = {'m', 'a', 'i', 'n', 0, 'x'};
+	cr_expect_eq(dw_undecorate(out, sizeof(out), plain, sizeof(plain), 0), 4);
+	cr_expect_str_eq(out, "main");
+}
+
 // ---- llvm-undname oracle ----------------------------------------------------
 
 static const char *extra_names[] = {
