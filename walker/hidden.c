@@ -82,6 +82,14 @@ record_code(uint32_t code)
 	// A record whose code is a repeated byte (0xCCCCCCCC) is fill, not a record.
 	if ((code & 0xff) * 0x01010101u == code)
 		return false;
+	// Microsoft's own error codes (customer bit clear) use facilities below
+	// 0x100 (ntstatus.h's largest is in the 0xE0s). Folklore: Breakpad's
+	// tiny-exe-with-cet-xsave.dmp has "code" 0xC82FF5A0 on its stack, the
+	// upper half of a stack address (0xCBC82FF5A0) where a record would start.
+	// Customer codes (0xE06D7363, C++) may use any facility.
+	if ((code & 0x20000000u) == 0 && ((code >> 16) & 0xfffu) > 0xffu &&
+	    dw_ntstatus_name(code) == NULL)
+		return false;
 	return true;
 }
 

@@ -263,6 +263,14 @@ primary_rank(const char *pattern)
 
 // The crash pattern ranked first in primary[], else the first pattern
 // finding. One pass over the findings (not one search per primary name).
+// A possible Hidden Exception (a record on the stack with no context after
+// it) ranks after every other ranked finding: a bucket is not named by
+// residue alone. (Other possible findings, like Invalid Pointer (General),
+// refine the stored exception itself and keep their rank.) Folklore:
+// symbolic-unreal/UE4Minidump.dmp stores
+// exception 0x1 (UE4's own RaiseException) and its reporting thread's stack
+// holds a STATUS_NO_MEMORY record with no context after it (possible); the
+// bucket is the stored exception, not that residue.
 static const dw_finding *
 primary_finding(const dw_findings *fs)
 {
@@ -278,6 +286,9 @@ primary_finding(const dw_findings *fs)
 		if (first == NULL)
 			first = &all[i];
 		size_t k = primary_rank(all[i].pattern);
+		if (k != SIZE_MAX && all[i].confidence == DW_CONF_POSSIBLE &&
+		    strcmp(all[i].pattern, "Hidden Exception (User Space)") == 0)
+			k += sizeof(primary) / sizeof(primary[0]);
 		if (k < brank) {
 			brank = k;
 			best  = &all[i];

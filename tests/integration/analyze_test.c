@@ -275,6 +275,32 @@ Test(analyze, notepad_wow64_32bit_stack_unavailable)
 	free(got), free(out);
 }
 
+// Stack residue must not name a crash bucket by itself. Breakpad's
+// tiny-exe-with-cet-xsave.dmp is a dump without an exception ("No crash" in
+// expected/breakpad): a stack address's upper half (0xC82FF5A0) looked like
+// an error code and made a "Hidden Exception". UE4Minidump.dmp stores
+// exception 0x1 (Breakpad: "Crash reason: 0x00000001"); a STATUS_NO_MEMORY
+// record without a context on its stack stays a possible finding and the
+// signature is the stored exception's.
+Test(analyze, residue_alone_does_not_name_the_bucket)
+{
+	if (!have("dumps/breakpad/tiny-exe-with-cet-xsave.dmp") ||
+	    !have("dumps/symbolic-unreal/UE4Minidump.dmp"))
+		cr_skip_test("no shared corpus");
+	char dump[2048];
+	snprintf(dump, sizeof(dump), "%s/dumps/breakpad/tiny-exe-with-cet-xsave.dmp", corpus);
+	char *text = analyze("", dump);
+	cr_expect(strstr(text, "Hidden Exception") == NULL, "%s", text);
+	cr_expect(strstr(text, "\nSignature: Manual Dump (Process) | ") != NULL, "%s", text);
+	free(text);
+	snprintf(dump, sizeof(dump), "%s/dumps/symbolic-unreal/UE4Minidump.dmp", corpus);
+	text = analyze("", dump);
+	cr_expect(strstr(text, "[possible] Hidden Exception (User Space): thread 8148") != NULL, "%s",
+	          text);
+	cr_expect(strstr(text, "\nSignature: Stored Exception | ") != NULL, "%s", text);
+	free(text);
+}
+
 // Our corpus: each case analysed with --symbols at its own directory gives
 // expected.json's frames, as the ordered subsequence tests/corpus/README.md
 // defines. Every case is required (issue 5: 100% for cases with unwind info).
