@@ -261,6 +261,23 @@ primary_rank(const char *pattern)
 	return SIZE_MAX;
 }
 
+// Whether a Hidden Exception finding is too weak to name a bucket: only a
+// possible one (no context after the record), or one whose code is not an
+// error (severity bits below 3). Folklore: Chrome names its threads with
+// MS_VC_EXCEPTION 0x406D1388 (SetThreadName), raised and handled at once;
+// syzygy/use-after-free.dmp holds three such records on its stacks, and its
+// crash is the stored EXCEPTION_ARRAY_BOUNDS_EXCEEDED that SyzyASan raised.
+static bool
+weak_hidden(const dw_finding *f)
+{
+	if (f->confidence == DW_CONF_POSSIBLE)
+		return true;
+	for (size_t e = 0; e < f->nevidence; e++)
+		if (f->evidence[e].kind == DW_EV_VALUE && strcmp(f->evidence[e].what, "exception code") == 0)
+			return (f->evidence[e].value >> 30) != 3;
+	return false;
+}
+
 // The crash pattern ranked first in primary[], else the first pattern
 // finding. One pass over the findings (not one search per primary name).
 // A possible Hidden Exception (a record on the stack with no context after
@@ -286,8 +303,8 @@ primary_finding(const dw_findings *fs)
 		if (first == NULL)
 			first = &all[i];
 		size_t k = primary_rank(all[i].pattern);
-		if (k != SIZE_MAX && all[i].confidence == DW_CONF_POSSIBLE &&
-		    strcmp(all[i].pattern, "Hidden Exception (User Space)") == 0)
+		if (k != SIZE_MAX && strcmp(all[i].pattern, "Hidden Exception (User Space)") == 0 &&
+		    weak_hidden(&all[i]))
 			k += sizeof(primary) / sizeof(primary[0]);
 		if (k < brank) {
 			brank = k;

@@ -282,7 +282,7 @@ Test(analyze, notepad_wow64_32bit_stack_unavailable)
 // exception 0x1 (Breakpad: "Crash reason: 0x00000001"); a STATUS_NO_MEMORY
 // record without a context on its stack stays a possible finding and the
 // signature is the stored exception's.
-Test(analyze, residue_alone_does_not_name_the_bucket)
+Test(analyze, residue_alone_does_not_name_the_bucket, .timeout = 60)
 {
 	if (!have("dumps/breakpad/tiny-exe-with-cet-xsave.dmp") ||
 	    !have("dumps/symbolic-unreal/UE4Minidump.dmp"))
@@ -297,6 +297,18 @@ Test(analyze, residue_alone_does_not_name_the_bucket)
 	text = analyze("", dump);
 	cr_expect(strstr(text, "[possible] Hidden Exception (User Space): thread 8148") != NULL, "%s",
 	          text);
+	cr_expect(strstr(text, "\nSignature: Stored Exception | ") != NULL, "%s", text);
+	free(text);
+	// syzygy/use-after-free.dmp: SyzyASan's stored EXCEPTION_ARRAY_BOUNDS_EXCEEDED
+	// is the crash; the SetThreadName records (0x406D1388) on its stacks, one
+	// with its context, are reported but do not name the bucket.
+	if (!have("dumps/syzygy/use-after-free.dmp"))
+		return;
+	snprintf(dump, sizeof(dump), "%s/dumps/syzygy/use-after-free.dmp", corpus);
+	text = analyze("", dump);
+	cr_expect(strstr(text, "[certain] Hidden Exception (User Space): thread 14088") != NULL, "%s",
+	          text);
+	cr_expect(strstr(text, "MS_VC_EXCEPTION (SetThreadName)") != NULL, "%s", text);
 	cr_expect(strstr(text, "\nSignature: Stored Exception | ") != NULL, "%s", text);
 	free(text);
 }
