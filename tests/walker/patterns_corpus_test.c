@@ -17,31 +17,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tests/walker/corpus_files.h"
 #include "walker/classify.h"
 #include "walker/dump.h"
 #include "walker/finding.h"
-
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *p = malloc((size_t)n + 1);
-	if (p == NULL || fread(p, 1, (size_t)n, f) != (size_t)n) {
-		free(p);
-		fclose(f);
-		return NULL;
-	}
-	p[n] = 0;
-	fclose(f);
-	if (len != NULL)
-		*len = (size_t)n;
-	return p;
-}
 
 // ---- our corpus -------------------------------------------------------------
 
@@ -110,7 +89,7 @@ check_case(const char *dir, const char *json_name, const char *dump_name, score 
 		snprintf(dpath, sizeof(dpath), "%s", dump_name);
 	else
 		snprintf(dpath, sizeof(dpath), "%s/%s", dir, dump_name);
-	char *doc = slurp(jpath, NULL);
+	char *doc = tc_slurp(jpath, NULL);
 	if (doc == NULL)
 		return;
 	dw_dump *d = NULL;
@@ -152,24 +131,9 @@ check_case(const char *dir, const char *json_name, const char *dump_name, score 
 	free(doc);
 }
 
-// tests/corpus, from DW_OWN_CORPUS (tests/meson.build). It used to be found
-// as "$DW_TEST_DATA/../corpus", but tests/data is not in the repository: in
-// a fresh clone (CI) that path does not resolve and the test skipped itself.
-// The corpus is committed, so a set but missing folder is a failure.
-static const char *
-own_corpus(void)
-{
-	const char *c = getenv("DW_OWN_CORPUS");
-	struct stat st;
-	if (c == NULL || c[0] == 0)
-		cr_skip_test("DW_OWN_CORPUS is not set (meson test sets it to tests/corpus)");
-	cr_assert(stat(c, &st) == 0 && S_ISDIR(st.st_mode), "DW_OWN_CORPUS=%s is not a directory", c);
-	return c;
-}
-
 Test(patterns_corpus, own_corpus_nonstack_patterns, .timeout = 120)
 {
-	const char *root = own_corpus();
+	const char *root = tc_own_corpus();
 	score       sc[NNONSTACK];
 	memset(sc, 0, sizeof(sc));
 	unsigned           cases   = 0;
@@ -306,7 +270,7 @@ check_handle_stats(const char *rel, unsigned expect_total)
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/dumps/%s", corpus(), rel);
 	size_t         len;
-	unsigned char *raw = (unsigned char *)slurp(path, &len);
+	unsigned char *raw = (unsigned char *)tc_slurp(path, &len);
 	cr_assert_not_null(raw, "%s", path);
 	rawcount counts[64];
 	memset(counts, 0, sizeof(counts));
@@ -372,7 +336,7 @@ Test(patterns_corpus, stability_report_memory_layout)
 	snprintf(path, sizeof(path), "%s/dumps/rust-minidump/historical/stability-report.dmp",
 	         corpus());
 	size_t         len;
-	unsigned char *raw = (unsigned char *)slurp(path, &len);
+	unsigned char *raw = (unsigned char *)tc_slurp(path, &len);
 	cr_assert_not_null(raw);
 	uint32_t size, rva = raw_stream(raw, len, 16, &size);
 	cr_assert_neq(rva, 0, "no MemoryInfoList");

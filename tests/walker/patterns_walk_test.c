@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "symbols/pe.h"
+#include "tests/walker/corpus_files.h"
 #include "tests/walker/testsym.h"
 #include "walker/classify.h"
 #include "walker/dump.h"
@@ -37,28 +38,6 @@ wine_dir(bool x64)
 	struct stat st;
 	snprintf(probe, sizeof(probe), "%s/ntdll.dll", dir);
 	return stat(probe, &st) == 0 && S_ISREG(st.st_mode) ? dir : NULL;
-}
-
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *p = malloc((size_t)n + 1);
-	if (p == NULL || fread(p, 1, (size_t)n, f) != (size_t)n) {
-		free(p);
-		fclose(f);
-		return NULL;
-	}
-	p[n] = 0;
-	fclose(f);
-	if (len != NULL)
-		*len = (size_t)n;
-	return p;
 }
 
 static bool
@@ -94,7 +73,7 @@ add_case_symbols(tsym *t, const char *dir)
 		if (!tsym_add_pe(t, e->d_name, path))
 			continue;
 		size_t   n;
-		uint8_t *buf = (uint8_t *)slurp(path, &n);
+		uint8_t *buf = (uint8_t *)tc_slurp(path, &n);
 		dw_pe   *pe  = NULL;
 		if (buf != NULL && dw_pe_open(&pe, buf, n, DW_PE_LAYOUT_FILE, NULL) == DW_OK) {
 			const dw_pe_codeview *cv = dw_pe_get_codeview(pe);
@@ -192,7 +171,7 @@ x_open(void **out, const dw_symsrc_module *mi, void *arg)
 	char path[512];
 	snprintf(path, sizeof(path), "%.300s/%.200s", x->wine != NULL ? x->wine : "", b);
 	size_t len;
-	if (x->wine != NULL && (m->bytes = (uint8_t *)slurp(path, &len)) != NULL &&
+	if (x->wine != NULL && (m->bytes = (uint8_t *)tc_slurp(path, &len)) != NULL &&
 	    dw_pe_open(&m->pe, m->bytes, len, DW_PE_LAYOUT_FILE, NULL) == DW_OK &&
 	    !same_image(m->pe, mi)) {
 		// Another Wine build's DLL would name every frame wrongly.
@@ -403,7 +382,7 @@ run_case(const char *dir, const char *name, const char *arch, const char *json_n
 		snprintf(dpath, sizeof(dpath), "%s", dump_path);
 	else
 		snprintf(dpath, sizeof(dpath), "%s/%s.dmp", dir, name);
-	char *doc = slurp(jpath, NULL);
+	char *doc = tc_slurp(jpath, NULL);
 	if (doc == NULL)
 		return;
 	dw_dump *d = NULL;
@@ -501,26 +480,11 @@ run_case(const char *dir, const char *name, const char *arch, const char *json_n
 	free(doc);
 }
 
-// tests/corpus, from DW_OWN_CORPUS (tests/meson.build). It used to be found
-// as "$DW_TEST_DATA/../corpus", but tests/data is not in the repository: in
-// a fresh clone (CI) that path does not resolve and the test skipped itself.
-// The corpus is committed, so a set but missing folder is a failure.
-static const char *
-own_corpus_dir(void)
-{
-	const char *c = getenv("DW_OWN_CORPUS");
-	struct stat st;
-	if (c == NULL || c[0] == 0)
-		cr_skip_test("DW_OWN_CORPUS is not set (meson test sets it to tests/corpus)");
-	cr_assert(stat(c, &st) == 0 && S_ISDIR(st.st_mode), "DW_OWN_CORPUS=%s is not a directory", c);
-	return c;
-}
-
 Test(patterns_walk, own_corpus_stack_patterns, .timeout = 300)
 {
 	char        root[4096];
 	struct stat st;
-	snprintf(root, sizeof(root), "%s", own_corpus_dir());
+	snprintf(root, sizeof(root), "%s", tc_own_corpus());
 	score    sc[NCHECKED];
 	unsigned cases = 0;
 	memset(sc, 0, sizeof(sc));
@@ -582,7 +546,7 @@ Test(patterns_walk, own_corpus_stack_patterns, .timeout = 300)
 Test(patterns_walk, x86_decorated_system_names, .timeout = 300)
 {
 	char root[4096];
-	snprintf(root, sizeof(root), "%s/x86", own_corpus_dir());
+	snprintf(root, sizeof(root), "%s/x86", tc_own_corpus());
 	if (wine_dir(false) == NULL)
 		cr_skip_test("Wine's x86 PE DLLs are not in DW_WINE32_DLLS: this Wine-dependent check "
 		             "was SKIPPED (deploy/install-deps.sh unpacks them)");

@@ -19,6 +19,7 @@
 
 #include "symbols/pe.h"
 #include "tests/synth/synth.h"
+#include "tests/walker/corpus_files.h"
 #include "tests/walker/testsym.h"
 #include "walker/classify.h"
 #include "walker/dump.h"
@@ -368,28 +369,6 @@ Test(walker_residue, signature_names_normalized)
 
 // ---- our corpus ----------------------------------------------------------------
 
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *p = malloc((size_t)n + 1);
-	if (p == NULL || fread(p, 1, (size_t)n, f) != (size_t)n) {
-		free(p);
-		fclose(f);
-		return NULL;
-	}
-	p[n] = 0;
-	fclose(f);
-	if (len != NULL)
-		*len = (size_t)n;
-	return p;
-}
-
 static const char *
 base_name(const char *p)
 {
@@ -407,21 +386,6 @@ ends_with(const char *s, const char *suf)
 	return a >= b && strcasecmp(s + a - b, suf) == 0;
 }
 
-static const char *
-corpus_root(void)
-{
-	// DW_OWN_CORPUS (tests/meson.build), not "$DW_TEST_DATA/../corpus":
-	// tests/data is not in the repository, so in a fresh clone that path
-	// does not resolve and these tests skipped themselves. The corpus is
-	// committed: its absence is a failure.
-	static char root[4096];
-	const char *c = getenv("DW_OWN_CORPUS");
-	struct stat st;
-	snprintf(root, sizeof(root), "%s", c != NULL ? c : "tests/corpus");
-	cr_assert(stat(root, &st) == 0 && S_ISDIR(st.st_mode), "our corpus (%s) is missing", root);
-	return root;
-}
-
 typedef struct cased {
 	char        dir[4200];
 	char       *doc;
@@ -437,10 +401,10 @@ static void
 case_open(cased *c, const char *arch, const char *name)
 {
 	memset(c, 0, sizeof(*c));
-	snprintf(c->dir, sizeof(c->dir), "%s/%s/%s", corpus_root(), arch, name);
+	snprintf(c->dir, sizeof(c->dir), "%s/%s/%s", tc_own_corpus(), arch, name);
 	char p[4400];
 	snprintf(p, sizeof(p), "%s/expected.json", c->dir);
-	c->doc = slurp(p, NULL);
+	c->doc = tc_slurp(p, NULL);
 	cr_assert_not_null(c->doc, "%s", p);
 	snprintf(p, sizeof(p), "%s/%s.dmp", c->dir, name);
 	cr_assert_eq(dw_dump_open_file(&c->d, p, NULL), DW_OK, "%s", p);
@@ -455,7 +419,7 @@ case_open(cased *c, const char *arch, const char *name)
 		if (!tsym_add_pe(c->t, e->d_name, path))
 			continue;
 		size_t   n;
-		uint8_t *buf = (uint8_t *)slurp(path, &n);
+		uint8_t *buf = (uint8_t *)tc_slurp(path, &n);
 		dw_pe   *pe  = NULL;
 		if (buf != NULL && dw_pe_open(&pe, buf, n, DW_PE_LAYOUT_FILE, NULL) == DW_OK) {
 			const dw_pe_codeview *cv = dw_pe_get_codeview(pe);
@@ -573,7 +537,7 @@ Test(walker_residue, corpus_x86_hidden_exception, .timeout = 120)
 // against its expected.json's patterns list.
 Test(walker_residue, corpus_no_false_hidden_exceptions, .timeout = 300)
 {
-	const char *root   = corpus_root();
+	const char *root   = tc_own_corpus();
 	const char *arch[] = {"x64", "x86"};
 	unsigned    cases  = 0;
 	for (int a = 0; a < 2; a++) {
@@ -636,7 +600,7 @@ rename_in(char *s, const char *from, const char *to)
 
 Test(walker_residue, signatures_stable_across_builds, .timeout = 300)
 {
-	(void)corpus_root();
+	(void)tc_own_corpus();
 	// deep_fp and deep_opt are one program built twice (frame pointers or
 	// not, optimized); their files are named after the build, so the module
 	// names are mapped before comparing.

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "symbols/pe.h"
+#include "tests/walker/corpus_files.h"
 #include "tests/walker/testsym.h"
 #include "walker/dump.h"
 #include "walker/walk.h"
@@ -179,25 +180,10 @@ run_case(const char *dir, const char *name, score *sc, char *why, size_t whylen)
 	free(js);
 }
 
-// tests/corpus, from DW_OWN_CORPUS (tests/meson.build). It used to be found
-// as "$DW_TEST_DATA/../corpus", but tests/data is not in the repository: in
-// a fresh clone (CI) that path does not resolve and the test skipped itself.
-// The corpus is committed, so a set but missing folder is a failure.
-static const char *
-own_corpus_dir(void)
-{
-	const char *c = getenv("DW_OWN_CORPUS");
-	struct stat st;
-	if (c == NULL || c[0] == 0)
-		cr_skip_test("DW_OWN_CORPUS is not set (meson test sets it to tests/corpus)");
-	cr_assert(stat(c, &st) == 0 && S_ISDIR(st.st_mode), "DW_OWN_CORPUS=%s is not a directory", c);
-	return c;
-}
-
 Test(walker_corpus, own_corpus_frames_match_expected, .timeout = 280)
 {
 	char root[1024];
-	snprintf(root, sizeof(root), "%s", own_corpus_dir());
+	snprintf(root, sizeof(root), "%s", tc_own_corpus());
 	score all[2] = {{0, 0}, {0, 0}};
 	const char *arch[2] = {"x64", "x86"};
 	for (int a = 0; a < 2; a++) {

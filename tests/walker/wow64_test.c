@@ -34,6 +34,7 @@
 #include <sys/stat.h>
 
 #include "tests/synth/synth.h"
+#include "tests/walker/corpus_files.h"
 #include "tests/walker/testsym.h"
 #include "walker/dump.h"
 #include "walker/residue.h"
@@ -340,18 +341,6 @@ wrap(dws_dump *out, const raw *o, layout lay)
 
 // ---- Symbols and comparison -----------------------------------------------
 
-static const char *
-corpus_dir(void)
-{
-	// DW_OWN_CORPUS (tests/meson.build), not "$DW_TEST_DATA/../corpus":
-	// tests/data is not in the repository, so in a fresh clone that path
-	// does not resolve and every test here skipped itself.
-	static char root[1024];
-	const char *c = getenv("DW_OWN_CORPUS");
-	snprintf(root, sizeof(root), "%s", c != NULL ? c : "tests/corpus");
-	return root;
-}
-
 static bool
 has_suffix(const char *s, const char *suf)
 {
@@ -453,7 +442,7 @@ static void
 run(const char *name, layout lay, bool with_expected)
 {
 	char dir[1200], path[1400];
-	snprintf(dir, sizeof(dir), "%s/x86/%s", corpus_dir(), name);
+	snprintf(dir, sizeof(dir), "%s/x86/%s", tc_own_corpus(), name);
 	struct stat sb;
 	cr_assert(stat(dir, &sb) == 0, "our corpus case %s is missing (it is committed)", dir);
 	snprintf(path, sizeof(path), "%s/%s.dmp", dir, name);
@@ -566,7 +555,7 @@ Test(wow64, many_threads_win7_layout_matches_expected_json, .timeout = 60)
 Test(wow64, missing_cpu_area_is_unavailable, .timeout = 60)
 {
 	char path[1400];
-	snprintf(path, sizeof(path), "%s/x86/deep_fp/deep_fp.dmp", corpus_dir());
+	snprintf(path, sizeof(path), "%s/x86/deep_fp/deep_fp.dmp", tc_own_corpus());
 	raw o = slurp(path);
 	cr_assert_not_null(o.p, "%s is missing (it is committed)", path);
 	dws_dump s;
@@ -642,7 +631,7 @@ static void
 residue32(const char *name)
 {
 	char dir[1200], path[1400];
-	snprintf(dir, sizeof(dir), "%s/x86/%s", corpus_dir(), name);
+	snprintf(dir, sizeof(dir), "%s/x86/%s", tc_own_corpus(), name);
 	snprintf(path, sizeof(path), "%s/%s.dmp", dir, name);
 	raw o = slurp(path);
 	cr_assert_not_null(o.p, "%s is missing (it is committed)", path);
