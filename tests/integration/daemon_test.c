@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "clients/client.h"
+#include "tests/integration/daemon_proc.h"
 #include "clients/report_render.h"
 #include "common/mapfile.h"
 #include "daemon/analyze.h"
@@ -101,50 +102,16 @@ start(daemon_t *d, const char *kind, const char *extra, const char *token, const
 	fclose(f);
 	char log[512];
 	snprintf(log, sizeof(log), "%s/dumpwalkd.log", d->dir);
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 2, log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	const char *exe  = getenv("DUMPWALKD");
-	char       *argv[] = {(char *)exe, (char *)"--config", cfg, NULL};
-	cr_assert_eq(posix_spawn(&d->pid, exe, &fa, NULL, argv, environ), 0);
-	posix_spawn_file_actions_destroy(&fa);
-	dwc_client *c = client_for(d->url, token, ca, 300, 0);
-	for (int i = 0; i < 100; i++) {
-		Dumpwalk__V1__HealthReply *h;
-		dwc_status                 st;
-		if (dwc_client_health(c, &h, &st) == 0) {
-			dumpwalk__v1__health_reply__free_unpacked(h, NULL);
-			dwc_client_close(c);
-			return;
-		}
-		int status;
-		cr_assert_eq(waitpid(d->pid, &status, WNOHANG), 0, "dumpwalkd exited; see %s", log);
-		sleep_ms(50);
-	}
-	cr_assert_fail("dumpwalkd did not answer Health within 5 s; see %s", log);
+	d->pid = dp_spawn(cfg, log);
+	dp_wait_healthy(d->pid, client_for(d->url, token, ca, 300, 0), log, 5);
 }
 
-// stop sends SIGTERM and returns the exit status (-1 if it had to be killed).
+// stop sends SIGTERM and returns the exit status (-1 if it had to be killed);
+// the directory (config, log) stays only when something went wrong.
 static int
 stop(daemon_t *d)
 {
-	kill(d->pid, SIGTERM);
-	for (int i = 0; i < 400; i++) {
-		int status;
-		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
-			int rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-			// Keep the directory (config, log) only when something went wrong.
-			char cmd[300];
-			snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d->dir);
-			if (rc == 0 && system(cmd) != 0)
-				rc = -2;
-			return rc;
-		}
-		sleep_ms(25);
-	}
-	kill(d->pid, SIGKILL);
-	waitpid(d->pid, NULL, 0);
-	return -1;
+	return dp_stop(d->pid, d->dir);
 }
 
 static char *

@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -28,6 +27,7 @@
 #include <unistd.h>
 
 #include "clients/client.h"
+#include "tests/integration/daemon_proc.h"
 #include "tests/symbols/symserver.h"
 
 extern char **environ;
@@ -150,64 +150,16 @@ daemon_start(daemon_t *d, const symserver *srv, const char *suffix)
 	        "[symbols]\nsymbol_path = srv*%s*%s%s\ncache_dir = %s\n",
 	        d->url, d->http_port, d->cache, srv->base, suffix, d->cache);
 	fclose(f);
-	const char *exe = getenv("DUMPWALKD");
-	cr_assert_not_null(exe, "DUMPWALKD not set");
-	char *argv[] = {(char *)exe, (char *)"--config", cfg, NULL};
-	int   logfd  = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	cr_assert_geq(logfd, 0);
-	d->pid = fork();
-	cr_assert_neq(d->pid, -1);
-	if (d->pid == 0) {
-		// The daemon dies with the test process, even one an assertion
-		// ended before daemon_stop ran: a stray dumpwalkd would hold the
-		// test's output open and keep meson waiting until its timeout.
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		if (getppid() == 1)
-			_exit(0);
-		dup2(logfd, 2);
-		execv(exe, argv);
-		_exit(127);
-	}
-	close(logfd);
-	dwc_client *c = client_for(d->url, 300);
-	for (int i = 0; i < 200; i++) {
-		Dumpwalk__V1__HealthReply *h;
-		dwc_status                 st;
-		if (dwc_client_health(c, &h, &st) == 0) {
-			dumpwalk__v1__health_reply__free_unpacked(h, NULL);
-			dwc_client_close(c);
-			return;
-		}
-		int status;
-		cr_assert_eq(waitpid(d->pid, &status, WNOHANG), 0, "dumpwalkd exited; see %s", log);
-		sleep_ms(50);
-	}
-	cr_assert_fail("dumpwalkd did not answer Health within 10 s; see %s", log);
+	d->pid = dp_spawn(cfg, log);
+	dp_wait_healthy(d->pid, client_for(d->url, 300), log, 10);
 }
 
 // daemon_stop sends SIGTERM (SIGKILL after 10 s); returns the exit status.
 static int
 daemon_stop(daemon_t *d)
 {
-	if (d->pid <= 0)
-		return 0;
-	kill(d->pid, SIGTERM);
-	int rc = -1;
-	for (int i = 0; i < 400; i++) {
-		int status;
-		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
-			rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-			break;
-		}
-		sleep_ms(25);
-	}
-	if (rc == -1) {
-		kill(d->pid, SIGKILL);
-		waitpid(d->pid, NULL, 0);
-	}
+	int rc = dp_stop(d->pid, d->dir);
 	d->pid = 0;
-	if (rc == 0)
-		rm_rf(d->dir);
 	return rc;
 }
 

@@ -16,7 +16,6 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,11 +26,10 @@
 #include <unistd.h>
 
 #include "clients/client.h"
+#include "tests/integration/daemon_proc.h"
 #include "symbols/resolve.h"
 #include "tests/symbols/symserver.h"
 #include "tests/synth/synth.h"
-
-extern char **environ;
 
 #define SIGSEGV_PDB_PATH "/sigsegv.pdb/7DD47A9FC2E8499AA78EC14AE2C965A21/sigsegv.pdb"
 #define NCONC 100
@@ -41,13 +39,6 @@ typedef struct daemon {
 	char  dir[256];
 	char  url[512];
 } daemon_t;
-
-static void
-sleep_ms(unsigned ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
-	nanosleep(&ts, NULL);
-}
 
 static void
 no_proxies(void)
@@ -92,53 +83,16 @@ daemon_start(daemon_t *d, const char *symbol_path, const char *cache_dir)
 	        "[symbols]\nsymbol_path = %s\ncache_dir = %s\n",
 	        d->url, symbol_path, cache_dir);
 	fclose(f);
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 2, log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	const char *exe = getenv("DUMPWALKD");
-	cr_assert_not_null(exe, "DUMPWALKD not set");
-	char *argv[] = {(char *)exe, (char *)"--config", cfg, NULL};
-	cr_assert_eq(posix_spawn(&d->pid, exe, &fa, NULL, argv, environ), 0);
-	posix_spawn_file_actions_destroy(&fa);
-	dwc_client *c = client_for(d->url, 300, 0);
-	for (int i = 0; i < 200; i++) {
-		Dumpwalk__V1__HealthReply *h;
-		dwc_status                 st;
-		if (dwc_client_health(c, &h, &st) == 0) {
-			dumpwalk__v1__health_reply__free_unpacked(h, NULL);
-			dwc_client_close(c);
-			return;
-		}
-		int status;
-		cr_assert_eq(waitpid(d->pid, &status, WNOHANG), 0, "dumpwalkd exited; see %s", log);
-		sleep_ms(50);
-	}
-	cr_assert_fail("dumpwalkd did not answer Health within 10 s; see %s", log);
+	d->pid = dp_spawn(cfg, log);
+	dp_wait_healthy(d->pid, client_for(d->url, 300, 0), log, 10);
 }
 
 // daemon_stop sends SIGTERM (SIGKILL after 10 s); returns the exit status.
 static int
 daemon_stop(daemon_t *d)
 {
-	if (d->pid <= 0)
-		return 0;
-	kill(d->pid, SIGTERM);
-	int rc = -1;
-	for (int i = 0; i < 400; i++) {
-		int status;
-		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
-			rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-			break;
-		}
-		sleep_ms(25);
-	}
-	if (rc == -1) {
-		kill(d->pid, SIGKILL);
-		waitpid(d->pid, NULL, 0);
-	}
+	int rc = dp_stop(d->pid, d->dir);
 	d->pid = 0;
-	if (rc == 0)
-		rm_rf(d->dir);
 	return rc;
 }
 

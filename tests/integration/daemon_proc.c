@@ -1,0 +1,91 @@
+#define _GNU_SOURCE
+#include "tests/integration/daemon_proc.h"
+
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static void
+sleep_ms(unsigned ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+	nanosleep(&ts, NULL);
+}
+
+pid_t
+dp_spawn(const char *cfg, const char *log)
+{
+	const char *exe = getenv("DUMPWALKD");
+	cr_assert_not_null(exe, "DUMPWALKD not set");
+	char *argv[] = {(char *)exe, (char *)"--config", (char *)cfg, NULL};
+	int   logfd  = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	cr_assert_geq(logfd, 0, "%s", log);
+	pid_t pid = fork();
+	cr_assert_neq(pid, -1);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() == 1)
+			_exit(0);
+		dup2(logfd, 2);
+		execv(exe, argv);
+		_exit(127);
+	}
+	close(logfd);
+	return pid;
+}
+
+void
+dp_wait_healthy(pid_t pid, dwc_client *c, const char *log, unsigned seconds)
+{
+	for (unsigned i = 0; i < seconds * 20; i++) {
+		Dumpwalk__V1__HealthReply *h;
+		dwc_status                 st;
+		if (dwc_client_health(c, &h, &st) == 0) {
+			dumpwalk__v1__health_reply__free_unpacked(h, NULL);
+			dwc_client_close(c);
+			return;
+		}
+		int status;
+		cr_assert_eq(waitpid(pid, &status, WNOHANG), 0, "dumpwalkd exited; see %s", log);
+		sleep_ms(50);
+	}
+	cr_assert_fail("dumpwalkd did not answer Health within %u s; see %s", seconds, log);
+}
+
+static int
+remove_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+	(void)sb, (void)type, (void)ftw;
+	remove(path);
+	return 0;
+}
+
+int
+dp_stop(pid_t pid, const char *dir)
+{
+	if (pid <= 0)
+		return 0;
+	kill(pid, SIGTERM);
+	int rc = -1;
+	for (int i = 0; i < 400 && rc == -1; i++) {
+		int status;
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		else
+			sleep_ms(25);
+	}
+	if (rc == -1) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	if (rc == 0 && dir != NULL && dir[0] != 0)
+		nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	return rc;
+}

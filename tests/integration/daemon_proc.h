@@ -1,0 +1,29 @@
+// tests/integration/daemon_proc.h - the life of one real dumpwalkd in an
+// integration test: spawned from $DUMPWALKD with a config file, waited for
+// until Health answers, stopped with SIGTERM. Criterion assertions report
+// failures (with the daemon's log path).
+#ifndef DW_TESTS_DAEMON_PROC_H
+#define DW_TESTS_DAEMON_PROC_H
+
+#include <sys/types.h>
+
+#include "clients/client.h"
+
+// dp_spawn starts $DUMPWALKD --config cfg with its stderr in `log`. The
+// daemon gets SIGTERM when the test process ends, even one an assertion
+// ended before dp_stop ran: a stray dumpwalkd would hold the test's output
+// open and keep meson waiting until the test's timeout.
+pid_t dp_spawn(const char *cfg, const char *log);
+
+// dp_wait_healthy polls Health through `c` (the caller's client, closed
+// here) every 50 ms for up to `seconds`; fails the test when the daemon
+// exits or never answers.
+void dp_wait_healthy(pid_t pid, dwc_client *c, const char *log, unsigned seconds);
+
+// dp_stop sends SIGTERM, waits up to 10 s (then SIGKILL) and returns the
+// exit status (128 + signal when killed by one, -1 when it had to be
+// killed). A clean exit (0) removes `dir` (config, log, sockets): a failed
+// daemon's files stay for the reader.
+int dp_stop(pid_t pid, const char *dir);
+
+#endif
