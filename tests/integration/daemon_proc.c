@@ -4,10 +4,12 @@
 #include <criterion/criterion.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,6 +19,40 @@ sleep_ms(unsigned ms)
 {
 	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
 	nanosleep(&ts, NULL);
+}
+
+int
+dp_free_port(void)
+{
+	int                s = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {0};
+	a.sin_family         = AF_INET;
+	a.sin_addr.s_addr    = htonl(INADDR_LOOPBACK);
+	cr_assert_geq(s, 0);
+	cr_assert_eq(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
+	socklen_t l = sizeof(a);
+	getsockname(s, (struct sockaddr *)&a, &l);
+	close(s);
+	return ntohs(a.sin_port);
+}
+
+dwc_client *
+dp_client(const char *url, const char *token, const char *ca, unsigned timeout_ms,
+          unsigned retries)
+{
+	const char     *servers[1] = {url};
+	dwc_client_opts o          = {0};
+	o.servers                  = servers;
+	o.nservers                 = 1;
+	o.token                    = token;
+	o.tls_ca_file              = ca;
+	o.tls_server_name          = ca != NULL ? "localhost" : NULL;
+	o.timeout_ms               = timeout_ms;
+	o.retries                  = retries;
+	dwc_client *c;
+	dwc_status  st;
+	cr_assert_eq(dwc_client_open(&c, &o, &st), 0, "client: %s", st.message);
+	return c;
 }
 
 pid_t

@@ -9,6 +9,14 @@
 
 #include "clients/client.h"
 
+// dp_free_port returns a loopback TCP port that was free a moment ago.
+int dp_free_port(void);
+
+// dp_client opens a client of `url` (token, ca may be NULL; with a CA the
+// server name is "localhost"); fails the test when it cannot.
+dwc_client *dp_client(const char *url, const char *token, const char *ca, unsigned timeout_ms,
+                      unsigned retries);
+
 // dp_spawn starts $DUMPWALKD --config cfg with its stderr in `log`. The
 // daemon gets SIGTERM when the test process ends, even one an assertion
 // ended before dp_stop ran: a stray dumpwalkd would hold the test's output

@@ -37,44 +37,11 @@ typedef struct daemon {
 	int   http_port;
 } daemon_t;
 
-static int
-free_port(void)
-{
-	int                s = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a = {0};
-	a.sin_family         = AF_INET;
-	a.sin_addr.s_addr    = htonl(INADDR_LOOPBACK);
-	cr_assert_eq(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
-	socklen_t l = sizeof(a);
-	getsockname(s, (struct sockaddr *)&a, &l);
-	close(s);
-	return ntohs(a.sin_port);
-}
-
 static void
 sleep_ms(unsigned ms)
 {
 	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
 	nanosleep(&ts, NULL);
-}
-
-static dwc_client *
-client_for(const char *url, const char *token, const char *ca, unsigned timeout_ms,
-           unsigned retries)
-{
-	const char     *servers[1] = {url};
-	dwc_client_opts o          = {0};
-	o.servers                  = servers;
-	o.nservers                 = 1;
-	o.token                    = token;
-	o.tls_ca_file              = ca;
-	o.tls_server_name          = ca ? "localhost" : NULL;
-	o.timeout_ms               = timeout_ms;
-	o.retries                  = retries;
-	dwc_client *c;
-	dwc_status  st;
-	cr_assert_eq(dwc_client_open(&c, &o, &st), 0, "client: %s", st.message);
-	return c;
 }
 
 // start: `kind` is "ipc" or "tcp" (or a full URL); extra is appended to the
@@ -88,10 +55,10 @@ start(daemon_t *d, const char *kind, const char *extra, const char *token, const
 	if (strcmp(kind, "ipc") == 0)
 		snprintf(d->url, sizeof(d->url), "ipc://%s/d.sock", d->dir);
 	else if (strcmp(kind, "tcp") == 0)
-		snprintf(d->url, sizeof(d->url), "tcp://127.0.0.1:%d", free_port());
+		snprintf(d->url, sizeof(d->url), "tcp://127.0.0.1:%d", dp_free_port());
 	else
 		snprintf(d->url, sizeof(d->url), "%s", kind);
-	d->http_port = free_port();
+	d->http_port = dp_free_port();
 	snprintf(d->http, sizeof(d->http), "http://127.0.0.1:%d", d->http_port);
 	char cfg[512];
 	snprintf(cfg, sizeof(cfg), "%s/dumpwalkd.ini", d->dir);
@@ -103,7 +70,7 @@ start(daemon_t *d, const char *kind, const char *extra, const char *token, const
 	char log[512];
 	snprintf(log, sizeof(log), "%s/dumpwalkd.log", d->dir);
 	d->pid = dp_spawn(cfg, log);
-	dp_wait_healthy(d->pid, client_for(d->url, token, ca, 300, 0), log, 5);
+	dp_wait_healthy(d->pid, dp_client(d->url, token, ca, 300, 0), log, 5);
 }
 
 // stop sends SIGTERM and returns the exit status (-1 if it had to be killed);
@@ -254,7 +221,7 @@ T(ipc_health_and_stats)
 {
 	daemon_t d;
 	start(&d, "ipc", NULL, NULL, NULL);
-	dwc_client                *c = client_for(d.url, NULL, NULL, 5000, 0);
+	dwc_client                *c = dp_client(d.url, NULL, NULL, 5000, 0);
 	Dumpwalk__V1__StatsReply  *s;
 	dwc_status                 st;
 	cr_assert_eq(dwc_client_stats(c, &s, &st), 0, "%s", st.message);
@@ -323,7 +290,7 @@ T(upload_larger_than_message_limit)
 	dw_mapfile m;
 	cr_assert_eq(dw_mapfile_open(&m, p, NULL), DW_OK);
 	cr_assert_gt(m.len, 4 * 65536);
-	dwc_client                 *c = client_for(d.url, NULL, NULL, 20000, 0);
+	dwc_client                 *c = dp_client(d.url, NULL, NULL, 20000, 0);
 	Dumpwalk__V1__AnalyzeReply *r;
 	dwc_status                  st;
 	cr_assert_eq(dwc_client_analyze(c, m.data, m.len, false, &r, &st), 0, "%s", st.message);
@@ -399,7 +366,7 @@ T(request_past_deadline_gets_deadline_exceeded)
 	cr_assert_eq(dw_mapfile_open(&m, small_dump(), NULL), DW_OK);
 	size_t      pl;
 	uint8_t    *p = analyze_payload(m.data, m.len, &pl);
-	dwc_client *c = client_for(d.url, NULL, NULL, 10000, 0);
+	dwc_client *c = dp_client(d.url, NULL, NULL, 10000, 0);
 	int         code;
 	uint64_t    t0 = now_ms();
 	Dumpwalk__V1__Reply *r = raw(c, "dumpwalk.v1.Analyzer/Analyze", p, pl, NULL, t0 + 300, &code);
@@ -427,7 +394,7 @@ static void *
 fire(void *arg)
 {
 	shot       *s = arg;
-	dwc_client *c = client_for(s->url, NULL, NULL, 30000, 0);
+	dwc_client *c = dp_client(s->url, NULL, NULL, 30000, 0);
 	int         code;
 	Dumpwalk__V1__Reply *r = raw(c, "dumpwalk.v1.Analyzer/Analyze", s->payload, s->len, NULL, 0, &code);
 	s->code                = code;
@@ -470,7 +437,7 @@ T(overload_yields_resource_exhausted)
 	free(p);
 	dw_mapfile_close(&m);
 	// Still serving.
-	dwc_client                *c = client_for(d.url, NULL, NULL, 5000, 0);
+	dwc_client                *c = dp_client(d.url, NULL, NULL, 5000, 0);
 	Dumpwalk__V1__HealthReply *h;
 	dwc_status                 st;
 	cr_assert_eq(dwc_client_health(c, &h, &st), 0);
@@ -483,7 +450,7 @@ T(malformed_requests_get_invalid_argument)
 {
 	daemon_t d;
 	start(&d, "ipc", "[analysis]\nallow_path = /nonexistent-dir", NULL, NULL);
-	dwc_client          *c = client_for(d.url, NULL, NULL, 5000, 0);
+	dwc_client          *c = dp_client(d.url, NULL, NULL, 5000, 0);
 	Dumpwalk__V1__Reply *r;
 	dwc_status           st;
 	static const uint8_t junk[] = {0xff, 0xff, 0xff, 0xff, 0x0f, 0x01, 0x02};
@@ -534,7 +501,7 @@ T(path_inside_allowed_directory_is_analyzed)
 	         getenv("DW_SOURCE_ROOT"));
 	daemon_t d;
 	start(&d, "ipc", extra, NULL, NULL);
-	dwc_client                  *c = client_for(d.url, NULL, NULL, 5000, 0);
+	dwc_client                  *c = dp_client(d.url, NULL, NULL, 5000, 0);
 	Dumpwalk__V1__AnalyzeRequest q = DUMPWALK__V1__ANALYZE_REQUEST__INIT;
 	q.source_case                  = DUMPWALK__V1__ANALYZE_REQUEST__SOURCE_PATH;
 	q.path                         = (char *)small_dump();
@@ -559,7 +526,7 @@ T(bad_token_gets_unauthenticated_and_sighup_reloads_it)
 	daemon_t d;
 	start(&d, "tcp", extra, "s3cret", NULL);
 	int                  code;
-	dwc_client          *c = client_for(d.url, NULL, NULL, 5000, 0);
+	dwc_client          *c = dp_client(d.url, NULL, NULL, 5000, 0);
 	Dumpwalk__V1__Reply *r = raw(c, "dumpwalk.v1.Admin/Stats", NULL, 0, NULL, 0, &code);
 	cr_assert_eq(code, DUMPWALK__V1__STATUS_CODE__UNAUTHENTICATED);
 	dumpwalk__v1__reply__free_unpacked(r, NULL);
@@ -602,7 +569,7 @@ T(tls_with_a_test_certificate)
 	         openssl, dir, dir);
 	cr_assert_eq(system(cmd), 0, "openssl could not make a certificate");
 	char url[128], extra[600], ca[300];
-	snprintf(url, sizeof(url), "tls+tcp://127.0.0.1:%d", free_port());
+	snprintf(url, sizeof(url), "tls+tcp://127.0.0.1:%d", dp_free_port());
 	snprintf(extra, sizeof(extra), "tls_cert_file = %s/cert.pem\ntls_key_file = %s/key.pem", dir,
 	         dir);
 	snprintf(ca, sizeof(ca), "%s/cert.pem", dir);
@@ -610,7 +577,7 @@ T(tls_with_a_test_certificate)
 	start(&d, url, extra, NULL, ca);
 	dw_mapfile m;
 	cr_assert_eq(dw_mapfile_open(&m, small_dump(), NULL), DW_OK);
-	dwc_client                 *c = client_for(d.url, NULL, ca, 10000, 0);
+	dwc_client                 *c = dp_client(d.url, NULL, ca, 10000, 0);
 	Dumpwalk__V1__AnalyzeReply *r;
 	dwc_status                  st;
 	cr_assert_eq(dwc_client_analyze(c, m.data, m.len, false, &r, &st), 0, "%s", st.message);
@@ -636,7 +603,7 @@ T(sigterm_with_requests_in_flight_loses_none)
 	// answered; that sum only grows (in flight alone drops as early jobs
 	// finish). Our own Stats calls and start()'s health checks count too, so
 	// take a baseline first: each later Stats call adds one more.
-	dwc_client *c = client_for(d.url, NULL, NULL, 5000, 0);
+	dwc_client *c = dp_client(d.url, NULL, NULL, 5000, 0);
 	uint64_t    base, seen = 0, calls = 0;
 	{
 		Dumpwalk__V1__StatsReply *st;

@@ -70,20 +70,6 @@ no_proxies(void)
 	setenv("NO_PROXY", "127.0.0.1,localhost", 1);
 }
 
-static int
-free_port(void)
-{
-	int                s = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a = {0};
-	a.sin_family         = AF_INET;
-	a.sin_addr.s_addr    = htonl(INADDR_LOOPBACK);
-	cr_assert_eq(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
-	socklen_t l = sizeof(a);
-	getsockname(s, (struct sockaddr *)&a, &l);
-	close(s);
-	return ntohs(a.sin_port);
-}
-
 static const char *
 corpus_file(const char *name)
 {
@@ -116,20 +102,6 @@ fill_store(const symserver *srv)
 	copy_file(corpus_file("null_write.exe"), dst);
 }
 
-static dwc_client *
-client_for(const char *url, unsigned timeout_ms)
-{
-	const char     *servers[1] = {url};
-	dwc_client_opts o          = {0};
-	o.servers                  = servers;
-	o.nservers                 = 1;
-	o.timeout_ms               = timeout_ms;
-	dwc_client *c;
-	dwc_status  st;
-	cr_assert_eq(dwc_client_open(&c, &o, &st), 0, "client: %s", st.message);
-	return c;
-}
-
 // daemon_start runs dumpwalkd on ipc:// with /metrics on a loopback port
 // and the symbol path srv*CACHE*<base><suffix>.
 static void
@@ -139,7 +111,7 @@ daemon_start(daemon_t *d, const symserver *srv, const char *suffix)
 	scratch_dir(d->dir, "pft");
 	snprintf(d->url, sizeof(d->url), "ipc://%s/d.sock", d->dir);
 	snprintf(d->cache, sizeof(d->cache), "%s/cache", d->dir);
-	d->http_port = free_port();
+	d->http_port = dp_free_port();
 	char cfg[512], log[512];
 	snprintf(cfg, sizeof(cfg), "%s/dumpwalkd.ini", d->dir);
 	snprintf(log, sizeof(log), "%s/dumpwalkd.log", d->dir);
@@ -151,7 +123,7 @@ daemon_start(daemon_t *d, const symserver *srv, const char *suffix)
 	        d->url, d->http_port, d->cache, srv->base, suffix, d->cache);
 	fclose(f);
 	d->pid = dp_spawn(cfg, log);
-	dp_wait_healthy(d->pid, client_for(d->url, 300), log, 10);
+	dp_wait_healthy(d->pid, dp_client(d->url, NULL, NULL, 300, 0), log, 10);
 }
 
 // daemon_stop sends SIGTERM (SIGKILL after 10 s); returns the exit status.
@@ -465,7 +437,7 @@ Test(integration_prefetch, bad_requests_are_refused_with_a_reason)
 	symserver_start(&srv, false);
 	daemon_t d;
 	daemon_start(&d, &srv, "");
-	dwc_client *c = client_for(d.url, 10000);
+	dwc_client *c = dp_client(d.url, NULL, NULL, 10000, 0);
 	dwc_status  st;
 
 	// Not a PrefetchSymbolsRequest at all.
@@ -554,7 +526,7 @@ Test(integration_prefetch, deadline_passed_during_a_slow_download)
 	fill_store(&srv);
 	daemon_t d;
 	daemon_start(&d, &srv, "/fault/slow/2000");
-	dwc_client *c = client_for(d.url, 20000);
+	dwc_client *c = dp_client(d.url, NULL, NULL, 20000, 0);
 
 	// Two modules; the first takes 2 s to download, the deadline is 0.8 s.
 	Dumpwalk__V1__ModuleRef m[2] = {DUMPWALK__V1__MODULE_REF__INIT,

@@ -51,21 +51,6 @@ no_proxies(void)
 	setenv("NO_PROXY", "127.0.0.1,localhost", 1);
 }
 
-static dwc_client *
-client_for(const char *url, unsigned timeout_ms, unsigned retries)
-{
-	const char     *servers[1] = {url};
-	dwc_client_opts o          = {0};
-	o.servers                  = servers;
-	o.nservers                 = 1;
-	o.timeout_ms               = timeout_ms;
-	o.retries                  = retries;
-	dwc_client *c;
-	dwc_status  st;
-	cr_assert_eq(dwc_client_open(&c, &o, &st), 0, "client: %s", st.message);
-	return c;
-}
-
 // daemon_start runs dumpwalkd on ipc:// with the given symbol path and cache.
 static void
 daemon_start(daemon_t *d, const char *symbol_path, const char *cache_dir)
@@ -84,7 +69,7 @@ daemon_start(daemon_t *d, const char *symbol_path, const char *cache_dir)
 	        d->url, symbol_path, cache_dir);
 	fclose(f);
 	d->pid = dp_spawn(cfg, log);
-	dp_wait_healthy(d->pid, client_for(d->url, 300, 0), log, 10);
+	dp_wait_healthy(d->pid, dp_client(d->url, NULL, NULL, 300, 0), log, 10);
 }
 
 // daemon_stop sends SIGTERM (SIGKILL after 10 s); returns the exit status.
@@ -217,7 +202,7 @@ out:
 static void
 run_round(const daemon_t *d, const uint8_t *dump, size_t len, const char *round)
 {
-	dwc_client *c    = client_for(d->url, 50000, 20);
+	dwc_client *c    = dp_client(d->url, NULL, NULL, 50000, 20);
 	job        *jobs = calloc(NCONC, sizeof(*jobs));
 	pthread_t   th[NCONC];
 	for (size_t i = 0; i < NCONC; i++) {
@@ -553,7 +538,7 @@ Test(symserver_analyze, hostile_names_are_refused)
 	daemon_t d;
 	daemon_start(&d, sp, cache);
 
-	dwc_client                 *c = client_for(d.url, 50000, 5);
+	dwc_client                 *c = dp_client(d.url, NULL, NULL, 50000, 5);
 	Dumpwalk__V1__AnalyzeReply *r = NULL;
 	dwc_status                  st;
 	memset(&st, 0, sizeof(st));
