@@ -43,7 +43,6 @@ dwd_stats(dwd_rx *rx)
 	r.workers                  = s->workers;
 	r.queue_depth              = dwd_jobs_depth(s);
 	r.queue_capacity           = s->queue_cap;
-	r.in_flight                = atomic_load(&s->in_flight);
 	r.rejected_overload        = atomic_load(&s->m.rejected_overload);
 	r.dumps_analyzed           = atomic_load(&s->m.dumps_analyzed);
 	r.dump_bytes_analyzed      = atomic_load(&s->m.dump_bytes);
@@ -73,6 +72,15 @@ dwd_stats(dwd_rx *rx)
 		}
 		mp[m] = &ms[m];
 	}
+	// In flight = received and not yet answered, read after the answered
+	// counts: a request is counted once, in in_flight or in requests_total.
+	// (s->in_flight drops only once NNG has taken the reply, after the
+	// request was counted as answered: summed with requests_total it counted
+	// such a request twice, and the drain test stopped the daemon before all
+	// its requests had arrived.)
+	uint64_t dropped = atomic_load(&s->dropped);
+	uint64_t got     = atomic_load(&s->received);
+	r.in_flight      = (uint32_t)(got - dropped - r.requests_total);
 	r.methods   = mp;
 	r.n_methods = DWD_M_COUNT;
 	uint8_t buf[2048];

@@ -96,6 +96,7 @@ dwd_reply(dwd_rx *rx, int code, const char *msg, uint32_t retry_after_ms, const 
 		if (nng_msg_alloc(&m, n) != 0) {
 			dwd_log(DWD_ERROR, "reply_dropped", "reason=oom request_id=%llu",
 			        (unsigned long long)rx->request_id);
+			atomic_fetch_add(&s->dropped, 1);
 			atomic_fetch_sub(&s->in_flight, 1);
 			rx->state = RX_INIT;
 			rx_recv(rx);
@@ -301,6 +302,7 @@ rx_cb(void *arg)
 			break;
 		}
 		rx->after_drain = atomic_load(&rx->s->draining);
+		atomic_fetch_add(&rx->s->received, 1);
 		atomic_fetch_add(&rx->s->in_flight, 1);
 		rx->t_start_ns = dwd_now_ns();
 		handle(rx, nng_aio_get_msg(rx->aio));

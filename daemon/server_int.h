@@ -107,6 +107,11 @@ struct dwd_server {
 	_Atomic uint64_t avg_job_us; // moving average for retry hints
 
 	_Atomic unsigned in_flight; // received, reply not yet sent
+	// Monotonic: requests received, and those never answered (no memory for
+	// the reply). Stats' in_flight is received - dropped - answered, from
+	// the same counters as its requests_total.
+	_Atomic uint64_t received;
+	_Atomic uint64_t dropped;
 	_Atomic bool     draining;
 	_Atomic bool     closing;
 
