@@ -116,6 +116,26 @@ b_dup(builder *b, const char *s)
 	return p;
 }
 
+// b_notes turns a reader's or walker's notes into report notes; *n gets
+// their count (0 when the builder is out of memory, which b_array records).
+static Dumpwalk__V1__Note **
+b_notes(builder *b, const dw_notes *notes, size_t *n)
+{
+	*n                       = 0;
+	Dumpwalk__V1__Note  *ns  = b_array(b, notes->count, sizeof(*ns));
+	Dumpwalk__V1__Note **nps = b_array(b, notes->count, sizeof(*nps));
+	if (ns == NULL || nps == NULL)
+		return NULL;
+	for (size_t i = 0; i < notes->count; i++) {
+		dumpwalk__v1__note__init(&ns[i]);
+		ns[i].code = b_str(b, dw_errname(notes->items[i].code));
+		ns[i].text = b_str(b, notes->items[i].text);
+		nps[i]     = &ns[i];
+	}
+	*n = notes->count;
+	return nps;
+}
+
 // b_version writes "major.minor.build.revision" (each 16 bits of the
 // VS_FIXEDFILEINFO file version) into the arena, as "%u.%u.%u.%u" would:
 // every module of every dump has one, and printf was ~3% of an analysis.
@@ -572,19 +592,7 @@ b_walk(analysis_ctx *c, Dumpwalk__V1__AnalysisReport *r, const dw_walk *w)
 	const char *why = NULL;
 	r->wow64        = dw_walk_is_wow64(w, &why);
 	r->wow64_why    = b_str(b, r->wow64 ? why : NULL);
-	const dw_notes     *notes = dw_walk_notes(w);
-	Dumpwalk__V1__Note  *ns   = b_array(b, notes->count, sizeof(*ns));
-	Dumpwalk__V1__Note **nps  = b_array(b, notes->count, sizeof(*nps));
-	if (ns != NULL && nps != NULL) {
-		for (size_t i = 0; i < notes->count; i++) {
-			dumpwalk__v1__note__init(&ns[i]);
-			ns[i].code = b_str(b, dw_errname(notes->items[i].code));
-			ns[i].text = b_str(b, notes->items[i].text);
-			nps[i]     = &ns[i];
-		}
-		r->walk_notes   = nps;
-		r->n_walk_notes = notes->count;
-	}
+	r->walk_notes = b_notes(b, dw_walk_notes(w), &r->n_walk_notes);
 }
 
 static void
@@ -939,20 +947,9 @@ build(builder *b, Dumpwalk__V1__AnalysisReport *r, const dw_dump *d, size_t len,
 	r->memory_ranges = nr > UINT32_MAX ? UINT32_MAX : (uint32_t)nr;
 	r->memory_bytes  = mb;
 
-	const dw_notes     *notes = dw_dump_notes(d);
-	Dumpwalk__V1__Note  *ns   = b_array(b, notes->count, sizeof(*ns));
-	Dumpwalk__V1__Note **nps  = b_array(b, notes->count, sizeof(*nps));
-	if (ns != NULL && nps != NULL) {
-		for (size_t i = 0; i < notes->count; i++) {
-			dumpwalk__v1__note__init(&ns[i]);
-			ns[i].code = b_str(b, dw_errname(notes->items[i].code));
-			ns[i].text = b_str(b, notes->items[i].text);
-			nps[i]     = &ns[i];
-		}
-		r->notes   = nps;
-		r->n_notes = notes->count;
-	}
-	r->notes_dropped = notes->dropped;
+	const dw_notes *notes = dw_dump_notes(d);
+	r->notes              = b_notes(b, notes, &r->n_notes);
+	r->notes_dropped      = notes->dropped;
 }
 
 // One analysis and everything its report points into: the dump's arena,
