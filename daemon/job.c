@@ -9,10 +9,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "common/cur.h"
 #include "common/mapfile.h"
 #include "daemon/analyze.h"
 #include "daemon/log.h"
+#include "daemon/request_decode.h"
 #include "daemon/server_int.h"
 
 bool
@@ -112,129 +112,13 @@ path_allowed(dwd_server *s, const char *path, char **real, char *msg, size_t msg
 	return 0;
 }
 
-// A protobuf varint (https://protobuf.dev/programming-guides/encoding/):
-// at most 10 bytes; a longer or cut one sets c->err.
-static uint64_t
-cur_varint(dw_cur *c)
-{
-	uint64_t v = 0;
-	for (unsigned shift = 0; shift < 70; shift += 7) {
-		uint8_t b = dw_cur_u8(c);
-		if (c->err != DW_OK)
-			return 0;
-		v |= (uint64_t)(b & 0x7f) << shift;
-		if ((b & 0x80) == 0)
-			return v;
-	}
-	c->err = DW_ECORRUPT;
-	return 0;
-}
-
-// AnalyzeRequest's field numbers (proto/dumpwalk/v1/analyzer.proto): the
-// `source` oneof.
-enum { AR_DUMP = 1, AR_UPLOAD_ID = 2, AR_PATH = 3 };
-
-// unpack_request decodes an AnalyzeRequest with its dump borrowed from p
-// (which must outlive the request) instead of copied: protobuf-c copies
-// every bytes field, and the envelope's payload is already a copy of the
-// message, so a 1 MiB dump was copied twice before its analysis started.
-// The top-level fields are walked once; those other than the dump (and, when
-// the dump is the oneof's last word, the oneof's other members, which it
-// overrides) are unpacked by protobuf-c as before, so what it refuses is
-// still refused. *borrowed says whether q->dump points into p; the caller
-// clears it before __free_unpacked. Input protobuf-c would not accept, or
-// that this walk cannot follow (groups), is unpacked whole.
-static Dumpwalk__V1__AnalyzeRequest *
-unpack_request(const uint8_t *p, size_t n, bool *borrowed)
-{
-	*borrowed = false;
-	dw_cur c;
-	dw_cur_init(&c, p, n);
-	const uint8_t *dump = NULL;
-	size_t         dump_len = 0, keep = 0;
-	uint64_t       last_source = 0;
-	// Pass 1: where the dump is, which oneof member comes last, how many
-	// bytes the other fields take.
-	while (dw_cur_left(&c) > 0 && c.err == DW_OK) {
-		size_t   start = c.off;
-		uint64_t key   = cur_varint(&c), field = key >> 3;
-		switch (key & 7) {
-		case 0: (void)cur_varint(&c); break;
-		case 1: (void)dw_cur_skip(&c, 8); break;
-		case 5: (void)dw_cur_skip(&c, 4); break;
-		case 2: {
-			uint64_t       len  = cur_varint(&c);
-			const uint8_t *data = c.err == DW_OK && len <= dw_cur_left(&c)
-			                          ? dw_cur_bytes(&c, (size_t)len)
-			                          : NULL;
-			if (data == NULL)
-				c.err = DW_ETRUNC;
-			else if (field == AR_DUMP) {
-				dump     = data;
-				dump_len = (size_t)len;
-			}
-			if (field == AR_DUMP || field == AR_UPLOAD_ID || field == AR_PATH)
-				last_source = field;
-			break;
-		}
-		default: c.err = DW_EUNSUPPORTED; break;
-		}
-		if (field != AR_DUMP || (key & 7) != 2)
-			keep += c.off - start;
-	}
-	if (c.err != DW_OK || last_source != AR_DUMP)
-		return dumpwalk__v1__analyze_request__unpack(NULL, n, p);
-	// Pass 2: the fields protobuf-c still decodes, in their order.
-	uint8_t *rest = malloc(keep ? keep : 1);
-	if (rest == NULL)
-		return NULL;
-	size_t o = 0;
-	dw_cur_init(&c, p, n);
-	while (dw_cur_left(&c) > 0) {
-		size_t   start = c.off;
-		uint64_t key   = cur_varint(&c), field = key >> 3;
-		switch (key & 7) {
-		case 0: (void)cur_varint(&c); break;
-		case 1: (void)dw_cur_skip(&c, 8); break;
-		case 5: (void)dw_cur_skip(&c, 4); break;
-		default: (void)dw_cur_skip(&c, cur_varint(&c)); break;
-		}
-		bool source = (key & 7) == 2 && (field == AR_DUMP || field == AR_UPLOAD_ID ||
-		                                  field == AR_PATH);
-		if (!source) {
-			memcpy(rest + o, p + start, c.off - start);
-			o += c.off - start;
-		}
-	}
-	Dumpwalk__V1__AnalyzeRequest *q = dumpwalk__v1__analyze_request__unpack(NULL, o, rest);
-	free(rest);
-	if (q != NULL) {
-		q->source_case = DUMPWALK__V1__ANALYZE_REQUEST__SOURCE_DUMP;
-		q->dump.data   = (uint8_t *)dump;
-		q->dump.len    = dump_len;
-		*borrowed      = true;
-	}
-	return q;
-}
-
-static void
-request_free(Dumpwalk__V1__AnalyzeRequest *q, bool borrowed)
-{
-	if (q != NULL && borrowed) {
-		q->dump.data   = NULL;
-		q->dump.len    = 0;
-		q->source_case = DUMPWALK__V1__ANALYZE_REQUEST__SOURCE__NOT_SET;
-	}
-	dumpwalk__v1__analyze_request__free_unpacked(q, NULL);
-}
-
 static void
 analyze_job(dwd_rx *rx)
 {
 	dwd_server                  *s = rx->s;
 	bool                          borrowed;
 	Dumpwalk__V1__AnalyzeRequest *q =
-	    unpack_request(rx->env->payload.data, rx->env->payload.len, &borrowed);
+	    dwd_request_unpack(rx->env->payload.data, rx->env->payload.len, &borrowed);
 	if (q == NULL) {
 		dwd_reply_errf(rx, DUMPWALK__V1__STATUS_CODE__INVALID_ARGUMENT, 0,
 		               "payload (%zu bytes) is not a dumpwalk.v1.AnalyzeRequest",
@@ -330,7 +214,7 @@ analyze_job(dwd_rx *rx)
 	if (up != NULL)
 		dwd_upload_release(s, up);
 	dw_mapfile_close(&map);
-	request_free(q, borrowed);
+	dwd_request_free(q, borrowed);
 }
 
 static void *

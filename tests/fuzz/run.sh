@@ -15,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-target=${1:?target (dump, pe, pdb, sym, undname, symtab, walk, classify, symbol_path)}
+target=${1:?target (dump, pe, pdb, sym, undname, symtab, walk, classify, residue, symbol_path, request)}
 budget=${2:?CPU seconds}
 work=${3:-/tmp/dw-fuzz/$target}
 shared=../shared/corpus
