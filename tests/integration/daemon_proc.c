@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -53,6 +54,33 @@ dp_client(const char *url, const char *token, const char *ca, unsigned timeout_m
 	dwc_status  st;
 	cr_assert_eq(dwc_client_open(&c, &o, &st), 0, "client: %s", st.message);
 	return c;
+}
+
+char *
+dp_http_get(int port, const char *path)
+{
+	int                s = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {0};
+	a.sin_family         = AF_INET;
+	a.sin_port           = htons((uint16_t)port);
+	a.sin_addr.s_addr    = htonl(INADDR_LOOPBACK);
+	struct timeval tv    = {5, 0};
+	cr_assert_geq(s, 0);
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	cr_assert_eq(connect(s, (struct sockaddr *)&a, sizeof(a)), 0, "port %d", port);
+	char req[256];
+	int  n = snprintf(req, sizeof(req),
+	                  "GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", path);
+	cr_assert_eq(write(s, req, (size_t)n), n);
+	size_t  cap = 1 << 20, len = 0;
+	char   *buf = malloc(cap);
+	cr_assert_not_null(buf);
+	ssize_t r;
+	while (len < cap - 1 && (r = read(s, buf + len, cap - 1 - len)) > 0)
+		len += (size_t)r;
+	buf[len] = 0;
+	close(s);
+	return buf;
 }
 
 pid_t

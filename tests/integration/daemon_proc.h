@@ -17,6 +17,10 @@ int dp_free_port(void);
 dwc_client *dp_client(const char *url, const char *token, const char *ca, unsigned timeout_ms,
                       unsigned retries);
 
+// dp_http_get sends GET `path` to 127.0.0.1:port and returns the whole
+// response, headers included (malloc'd, at most 1 MiB; 5 s read timeout).
+char *dp_http_get(int port, const char *path);
+
 // dp_spawn starts $DUMPWALKD --config cfg with its stderr in `log`. The
 // daemon gets SIGTERM when the test process ends, even one an assertion
 // ended before dp_stop ran: a stray dumpwalkd would hold the test's output

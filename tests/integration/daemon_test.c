@@ -643,41 +643,17 @@ T(sigterm_with_requests_in_flight_loses_none)
 	dw_mapfile_close(&m);
 }
 
-static char *
-http_get(int port, const char *path)
-{
-	int                s = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a = {0};
-	a.sin_family         = AF_INET;
-	a.sin_port           = htons((uint16_t)port);
-	a.sin_addr.s_addr    = htonl(INADDR_LOOPBACK);
-	struct timeval tv    = {5, 0};
-	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	cr_assert_eq(connect(s, (struct sockaddr *)&a, sizeof(a)), 0);
-	char req[256];
-	int  n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", path);
-	cr_assert_eq(write(s, req, (size_t)n), n);
-	size_t cap = 1 << 20, len = 0;
-	char  *buf = malloc(cap);
-	ssize_t r;
-	while (len < cap - 1 && (r = read(s, buf + len, cap - 1 - len)) > 0)
-		len += (size_t)r;
-	buf[len] = 0;
-	close(s);
-	return buf;
-}
-
 T(metrics_healthz_and_readyz_answer)
 {
 	daemon_t d;
 	start(&d, "ipc", NULL, NULL, NULL);
-	char *b = http_get(d.http_port, "/healthz");
+	char *b = dp_http_get(d.http_port, "/healthz");
 	cr_assert(strncmp(b, "HTTP/1.1 200", 12) == 0, "%s", b);
 	free(b);
-	b = http_get(d.http_port, "/readyz");
+	b = dp_http_get(d.http_port, "/readyz");
 	cr_assert(strncmp(b, "HTTP/1.1 200", 12) == 0, "%s", b);
 	free(b);
-	b = http_get(d.http_port, "/metrics");
+	b = dp_http_get(d.http_port, "/metrics");
 	cr_assert(strncmp(b, "HTTP/1.1 200", 12) == 0);
 	cr_assert(strstr(b, "dumpwalk_requests_total{method=\"dumpwalk.v1.Admin/Health\",code=\"OK\"}") != NULL, "%s", b);
 	cr_assert(strstr(b, "dumpwalk_request_duration_seconds_bucket") != NULL);

@@ -189,37 +189,12 @@ run_cli(const daemon_t *d, char **out, const char *const *args)
 	return rc;
 }
 
-static char *
-http_get(int port, const char *path)
-{
-	int                s = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a = {0};
-	a.sin_family         = AF_INET;
-	a.sin_port           = htons((uint16_t)port);
-	a.sin_addr.s_addr    = htonl(INADDR_LOOPBACK);
-	struct timeval tv    = {5, 0};
-	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	cr_assert_eq(connect(s, (struct sockaddr *)&a, sizeof(a)), 0);
-	char req[256];
-	int  n = snprintf(req, sizeof(req),
-	                  "GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", path);
-	cr_assert_eq(write(s, req, (size_t)n), n);
-	size_t  cap = 1 << 20, len = 0;
-	char   *buf = malloc(cap);
-	ssize_t r;
-	while (len < cap - 1 && (r = read(s, buf + len, cap - 1 - len)) > 0)
-		len += (size_t)r;
-	buf[len] = 0;
-	close(s);
-	return buf;
-}
-
 // metric reads one sample ("name{labels} value" or "name value") from
 // /metrics; fails the test when the sample is absent.
 static uint64_t
 metric(const daemon_t *d, const char *sample)
 {
-	char *page = http_get(d->http_port, "/metrics");
+	char *page = dp_http_get(d->http_port, "/metrics");
 	cr_assert(strncmp(page, "HTTP/1.1 200", 12) == 0, "/metrics: %.200s", page);
 	size_t sl = strlen(sample);
 	for (char *l = strstr(page, "\r\n\r\n"); l != NULL; l = strchr(l + 1, '\n')) {
@@ -587,7 +562,7 @@ Test(integration_prefetch, metrics_page_declares_every_family_once)
 	                                         "null_write.pdb", NW_PDB_ID, NULL});
 	cr_expect_eq(rc, 0, "exit %d:\n%s", rc, out);
 	free(out);
-	char *page = http_get(d.http_port, "/metrics");
+	char *page = dp_http_get(d.http_port, "/metrics");
 	char *body = strstr(page, "\r\n\r\n");
 	cr_assert_not_null(body);
 	body += 4;
