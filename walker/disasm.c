@@ -50,69 +50,150 @@ handle(dw_dis *d, dw_cpu cpu)
 	return &d->h[i];
 }
 
-// could_be_call is a necessary condition for `k` bytes at `p` to be one CALL:
-// after prefixes (legacy, and REX on x64) comes E8 with a 16/32-bit
-// displacement, FF with ModRM reg 2 or 3 and at most SIB + disp32 after it,
-// or 9A. Capstone decides; this only spares it the starts that cannot be a
-// CALL (most of them: residue scanning asks for every stack word that points
-// into code, and each refused start cost a full decode with details).
-static bool
-could_be_call(const uint8_t *p, size_t k, bool x64)
+// The call-site question is asked for every stack word that points into code
+// (residue scanning) and for every scanned word of a stack-scan frame: it is
+// the hottest use of the disassembler. Capstone formats every instruction's
+// text, so most of its cost is printf; the encodings a CALL can have are few
+// and fully specified, so they are decoded here, and Capstone is asked only
+// for the rare ones whose meaning depends on prefixes.
+typedef enum call_answer {
+	CALL_NO,
+	CALL_YES,
+	CALL_ASK, // legacy prefixes: Capstone decides
+} call_answer;
+
+// ModRM (+ SIB + displacement) length of a memory or register operand, from
+// the ModRM byte and, when it says there is one, the SIB byte after it. The
+// 32- and 64-bit forms have the same lengths (RIP-relative is the 32-bit
+// disp32 form); 16-bit addressing needs the 67 prefix, which is asked about.
+static size_t
+modrm_len(const uint8_t *m, size_t avail)
 {
-	size_t i = 0;
+	uint8_t mod = m[0] >> 6, rm = m[0] & 7;
+	size_t  n   = 1;
+	if (mod == 3)
+		return n;
+	if (rm == 4) {
+		if (avail < 2)
+			return 0;
+		n++;
+		if (mod == 0 && (m[1] & 7) == 5)
+			return n + 4;
+	} else if (mod == 0 && rm == 5) {
+		return n + 4;
+	}
+	return n + (mod == 1 ? 1 : mod == 2 ? 4 : 0);
+}
+
+// decode_call answers whether the k bytes at p are exactly one CALL (near,
+// relative or indirect: Capstone's X86_INS_CALL) that ends at `end`. With no
+// prefix but REX it decides alone: E8 rel32 (target = end + rel32, 32-bit
+// wrapped on x86) and FF /2 with its operand (target 0: indirect). Far calls
+// (9A, FF /3) are not X86_INS_CALL and answer no, as Capstone's id does.
+static call_answer
+decode_call(const uint8_t *p, size_t k, bool x64, uint64_t end, uint64_t *target)
+{
+	size_t i      = 0;
+	bool   legacy = false, rex = false;
 	for (; i < k; i++) {
 		uint8_t b = p[i];
-		bool    legacy = b == 0xF0 || b == 0xF2 || b == 0xF3 || b == 0x2E || b == 0x36 ||
-		              b == 0x3E || b == 0x26 || b == 0x64 || b == 0x65 || b == 0x66 || b == 0x67;
-		if (!legacy && !(x64 && (b & 0xF0) == 0x40))
+		if (b == 0xF0 || b == 0xF2 || b == 0xF3 || b == 0x2E || b == 0x36 || b == 0x3E ||
+		    b == 0x26 || b == 0x64 || b == 0x65 || b == 0x66 || b == 0x67) {
+			legacy = true;
+			rex    = false; // a REX before a legacy prefix is ignored
+		} else if (x64 && (b & 0xF0) == 0x40) {
+			rex = true;
+		} else {
 			break;
+		}
 	}
 	if (i >= k)
-		return false;
+		return CALL_NO;
 	size_t rest = k - i - 1; // bytes after the opcode
 	switch (p[i]) {
 	case 0xE8:
-		return rest == 4 || rest == 2;
+		if (legacy || rex)
+			return rest == 4 || rest == 2 ? CALL_ASK : CALL_NO;
+		if (rest != 4)
+			return CALL_NO;
+		int32_t rel = (int32_t)((uint32_t)p[i + 1] | (uint32_t)p[i + 2] << 8 |
+		                        (uint32_t)p[i + 3] << 16 | (uint32_t)p[i + 4] << 24);
+		uint64_t t  = end + (uint64_t)(int64_t)rel;
+		*target     = x64 ? t : (uint32_t)t;
+		return CALL_YES;
 	case 0xFF:
-		return rest >= 1 && rest <= 6 && (((p[i + 1] >> 3) & 7) == 2 || ((p[i + 1] >> 3) & 7) == 3);
-	case 0x9A:
-		return true;
+		if (rest < 1 || rest > 6 || ((p[i + 1] >> 3) & 7) != 2)
+			return CALL_NO;
+		if (legacy)
+			return CALL_ASK;
+		*target = 0;
+		return modrm_len(p + i + 1, rest) == rest ? CALL_YES : CALL_NO;
 	default:
-		return false;
+		return CALL_NO;
 	}
+}
+
+// capstone_call is Capstone's answer for one start: the oracle decode_call
+// agrees with (tests/walker/disasm_test.c compares them).
+static bool
+capstone_call(csh h, const uint8_t *p, size_t k, uint64_t end, uint64_t *target)
+{
+	cs_insn *insn = NULL;
+	size_t   n    = cs_disasm(h, p, k, end - k, 1, &insn);
+	bool     ok   = false;
+	*target       = 0;
+	if (n == 1 && insn[0].size == k && insn[0].id == X86_INS_CALL) {
+		ok = true;
+		if (insn[0].detail != NULL) {
+			const cs_x86 *x = &insn[0].detail->x86;
+			if (x->op_count == 1 && x->operands[0].type == X86_OP_IMM)
+				*target = (uint64_t)x->operands[0].imm;
+		}
+	}
+	if (n > 0)
+		cs_free(insn, n);
+	return ok;
+}
+
+// The shortest CALL is 2 bytes (FF D0), the longest real one 9 with a
+// segment or REX prefix (FF 94 24 disp32 with REX.B and 66/2E).
+static bool
+call_before(dw_dis *d, dw_cpu cpu, const uint8_t *code, size_t len, uint64_t end,
+            uint64_t *target, bool fast)
+{
+	uint64_t t = 0;
+	if (target != NULL)
+		*target = 0;
+	csh *h = handle(d, cpu);
+	if (h == NULL)
+		return false;
+	bool x64 = cpu == DW_CPU_AMD64;
+	for (size_t k = 2; k <= 9 && k <= len; k++) {
+		const uint8_t *p = code + len - k;
+		call_answer    a = fast ? decode_call(p, k, x64, end, &t) : CALL_ASK;
+		if (a == CALL_ASK)
+			a = capstone_call(*h, p, k, end, &t) ? CALL_YES : CALL_NO;
+		if (a == CALL_YES) {
+			if (target != NULL)
+				*target = t;
+			return true;
+		}
+	}
+	return false;
 }
 
 bool
 dw_dis_call_before(dw_dis *d, dw_cpu cpu, const uint8_t *code, size_t len, uint64_t end,
                    uint64_t *target)
 {
-	if (target != NULL)
-		*target = 0;
-	csh *h = handle(d, cpu);
-	if (h == NULL)
-		return false;
-	// The shortest CALL is 2 bytes (FF D0), the longest real one 9 with a
-	// segment or REX prefix (FF 94 24 disp32 with REX.B and 66/2E).
-	for (size_t k = 2; k <= 9 && k <= len; k++) {
-		if (!could_be_call(code + len - k, k, cpu == DW_CPU_AMD64))
-			continue;
-		cs_insn *insn = NULL;
-		size_t   n    = cs_disasm(*h, code + len - k, k, end - k, 1, &insn);
-		bool     ok   = false;
-		if (n == 1 && insn[0].size == k && insn[0].id == X86_INS_CALL) {
-			ok = true;
-			if (target != NULL && insn[0].detail != NULL) {
-				const cs_x86 *x = &insn[0].detail->x86;
-				if (x->op_count == 1 && x->operands[0].type == X86_OP_IMM)
-					*target = (uint64_t)x->operands[0].imm;
-			}
-		}
-		if (n > 0)
-			cs_free(insn, n);
-		if (ok)
-			return true;
-	}
-	return false;
+	return call_before(d, cpu, code, len, end, target, true);
+}
+
+bool
+dw_dis_call_before_capstone(dw_dis *d, dw_cpu cpu, const uint8_t *code, size_t len, uint64_t end,
+                            uint64_t *target)
+{
+	return call_before(d, cpu, code, len, end, target, false);
 }
 
 // Capstone's 64-bit register ids in x64 unwind-code order (RAX=0 .. R15=15).

@@ -30,6 +30,12 @@ void dw_dis_free(dw_dis *d);
 // Returns false when Capstone cannot be opened.
 bool dw_dis_call_before(dw_dis *d, dw_cpu cpu, const uint8_t *code, size_t len, uint64_t end,
                         uint64_t *target);
+// dw_dis_call_before_capstone gives the same answer from Capstone alone.
+// dw_dis_call_before decodes the common CALL encodings itself (Capstone's
+// text formatting dominated its cost); this is the oracle tests compare it
+// with.
+bool dw_dis_call_before_capstone(dw_dis *d, dw_cpu cpu, const uint8_t *code, size_t len,
+                                 uint64_t end, uint64_t *target);
 
 // One step of an x64 epilog, as Windows' unwinder recognises them
 // (RtlVirtualUnwind's epilog check): at most one stack adjustment first, then

@@ -195,23 +195,27 @@ dw_res__call_before(dw_residue *r, dw_cpu cpu, uint64_t ret, uint64_t *target)
 	// still decide the shorter encodings (E8 rel32 is 5, FF D0 2).
 	static const size_t tries[] = {16, 12, 9, 7, 6, 5, 3, 2};
 	size_t              len     = 0;
-	// Most module values on a stack have no code bytes in the dump (a
-	// minidump rarely captures code pages). Without a provider that reads
-	// code, bytes come from dump memory only, and a read of the last 2
-	// bytes failing means every longer one fails too: one read decides.
-	// The walk reads code through dw_dump_read on r->d (walk.c), so a
-	// first byte outside every captured range settles it without a read.
-	const dw_symsrc *src = r->u->src;
-	if (src == NULL || src->ops == NULL || src->ops->read_code == NULL) {
-		size_t avail = 0;
-		if (ret < 2 || dw_dump_memory_at(r->d, ret - 2, &avail) == NULL ||
-		    (avail < 2 && dw_uw__read_code(r->u, ret - 2, buf + sizeof(buf) - 2, 2) != 2))
+	// Captured code around a return address usually holds the 16 bytes
+	// before it in one range: a single lookup, no copy through the reader.
+	size_t         avail = 0;
+	const uint8_t *p     = ret >= sizeof(buf) ? dw_dump_memory_at(r->d, ret - sizeof(buf), &avail) : NULL;
+	if (p != NULL && avail >= sizeof(buf)) {
+		memcpy(buf, p, sizeof(buf));
+		len = sizeof(buf);
+	} else {
+		// Most module values on a stack have neither captured code nor an
+		// image to read it from. Every try below reads the last 2 bytes, so
+		// when those fail no longer read can succeed: one probe decides,
+		// instead of eight failing reads (each a memory search, a module
+		// search and a provider call).
+		if (ret < 2 || dw_uw__read_code(r->u, ret - 2, buf + sizeof(buf) - 2, 2) != 2)
 			return false;
+		for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]) && len == 0; i++)
+			if (ret >= tries[i] &&
+			    dw_uw__read_code(r->u, ret - tries[i], buf + sizeof(buf) - tries[i], tries[i]) ==
+			        tries[i])
+				len = tries[i];
 	}
-	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]) && len == 0; i++)
-		if (ret >= tries[i] &&
-		    dw_uw__read_code(r->u, ret - tries[i], buf + sizeof(buf) - tries[i], tries[i]) == tries[i])
-			len = tries[i];
 	if (len == 0 || !may_end_call(buf + sizeof(buf) - len, len))
 		return false;
 	return dw_dis_call_before(r->u->dis, cpu, buf + sizeof(buf) - len, len, ret, target);
