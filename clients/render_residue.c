@@ -46,7 +46,7 @@ hex_word(FILE *f, uint64_t v, unsigned ptr)
 static void
 symbol(char *buf, size_t size, const dw_res_word *w)
 {
-	const char *mod = w->module != NULL ? dw_vml_basename(w->module->name) : NULL;
+	const char *mod = w->module != NULL ? w->module->basename : NULL;
 	if (mod != NULL && w->function != NULL)
 		snprintf(buf, size, "%s!%s+0x%" PRIx64, mod, w->function, w->function_offset);
 	else if (mod != NULL)
@@ -59,10 +59,10 @@ static void
 frame_symbol(char *buf, size_t size, const dw_frame *fr)
 {
 	if (fr->module != NULL && fr->function != NULL)
-		snprintf(buf, size, "%s!%s+0x%" PRIx64, dw_vml_basename(fr->module->name), fr->function,
+		snprintf(buf, size, "%s!%s+0x%" PRIx64, fr->module->basename, fr->function,
 		         fr->function_offset);
 	else if (fr->module != NULL)
-		snprintf(buf, size, "%s+0x%" PRIx64, dw_vml_basename(fr->module->name), fr->module_offset);
+		snprintf(buf, size, "%s+0x%" PRIx64, fr->module->basename, fr->module_offset);
 	else
 		buf[0] = 0;
 }
@@ -166,7 +166,7 @@ word_json(dwc_json *j, const dw_res_word *w)
 		dwc_json_kv_bool(j, "live", w->live);
 	dwc_json_kv_bool(j, "below_sp", w->below_sp);
 	if (w->module != NULL)
-		dwc_json_kv_string(j, "module", dw_vml_basename(w->module->name));
+		dwc_json_kv_string(j, "module", w->module->basename);
 	symbol(sym, sizeof(sym), w);
 	if (sym[0] != 0)
 		dwc_json_kv_string(j, "symbol", sym);

@@ -63,7 +63,7 @@ dw_classify__where(const dw_cx *cx, uint64_t addr, char *buf, size_t size)
 {
 	const dw_md_module *m = dw_dump_module_at(cx->d, addr);
 	if (m != NULL)
-		snprintf(buf, size, "%s+0x%" PRIx64, dw_vml_basename(m->name), addr - m->base);
+		snprintf(buf, size, "%s+0x%" PRIx64, m->basename, addr - m->base);
 	else
 		snprintf(buf, size, "0x%" PRIx64 " (in no module)", addr);
 }
@@ -71,7 +71,7 @@ dw_classify__where(const dw_cx *cx, uint64_t addr, char *buf, size_t size)
 const char *
 dw_classify__base(const dw_cx *cx, size_t i)
 {
-	return cx->bases != NULL ? cx->bases[i] : dw_vml_basename(cx->modules[i].name);
+	return cx->modules[i].basename;
 }
 
 static int
@@ -126,18 +126,9 @@ dw_classify_into(dw_findings *fs, const dw_dump *d, const dw_classify_config *cf
 	cx.ptr     = cx.cpu == DW_CPU_AMD64 || cx.cpu == DW_CPU_ARM64 ? 8 : 4;
 	cx.modules = dw_dump_modules(d, &cx.nmodules);
 	cx.exe     = cx.nmodules != 0 ? &cx.modules[0] : NULL;
-	if (cx.nmodules != 0) {
-		cx.bases = malloc(cx.nmodules * sizeof(*cx.bases));
-		if (cx.bases == NULL)
-			return DW_ENOMEM;
-		for (size_t i = 0; i < cx.nmodules; i++)
-			cx.bases[i] = dw_vml_basename(cx.modules[i].name);
-	}
 	dw_err rv = dw_vml_build(&cx.vml, d, cfg->fragment_min_range);
-	if (rv != DW_OK) {
-		free(cx.bases);
+	if (rv != DW_OK)
 		return rv;
-	}
 	cx.has_vml = true;
 
 	dw_classify__exception(&cx);
@@ -147,7 +138,6 @@ dw_classify_into(dw_findings *fs, const dw_dump *d, const dw_classify_config *cf
 	dw_classify__platform(&cx);
 
 	dw_vml_fini(&cx.vml);
-	free(cx.bases);
 	rv = dw_findings_error(fs);
 	return rv == DW_ENOMEM ? rv : DW_OK;
 }

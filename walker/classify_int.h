@@ -51,10 +51,6 @@ typedef struct dw_cx {
 	const dw_md_module       *modules;
 	size_t                    nmodules;
 	const dw_md_module       *exe; // the main image: the first module, by convention
-	// File names (no path) of modules[], computed once by dw_classify_into so
-	// name lookups do not rescan every path; NULL where a caller built the
-	// context itself (dw_classify__base then computes them each time).
-	const char              **bases;
 	// The CLR runtime (clr.dll, else coreclr.dll, else mscorwks.dll), or NULL;
 	// valid when has_clr is set.
 	const dw_md_module       *clr;

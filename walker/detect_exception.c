@@ -227,7 +227,7 @@ exception_module(dw_cx *cx, const dw_md_exception *ex)
         sys ? "the exception address lies in %s, a system module; the first module outside "
                 "the system ones comes from the stack walk"
               : "the exception address lies in %s",
-        dw_vml_basename(m->name));
+        m->basename);
 	dw_finding_module(cx->fs, f, "exception module", m->name, m->base);
 	dw_finding_value(cx->fs, f, "offset in module", ex->address - m->base, NULL);
 	add_exception_evidence(cx, f, ex);

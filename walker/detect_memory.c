@@ -81,7 +81,7 @@ module_extent(dw_cx *cx, dw_finding *f, const char *what, const dw_md_module *m)
 {
 	if (m == NULL)
 		return;
-	dw_finding_text(cx->fs, f, what, "%s 0x%" PRIx64 "-0x%" PRIx64, dw_vml_basename(m->name),
+	dw_finding_text(cx->fs, f, what, "%s 0x%" PRIx64 "-0x%" PRIx64, m->basename,
 	                m->base, m->base + m->size);
 }
 

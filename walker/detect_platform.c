@@ -24,7 +24,7 @@ wow64(dw_cx *cx)
 	    cx->fs, DW_P_WOW64, DW_CONF_CERTAIN,
 	    "a 64-bit dump of a process that loads the WOW64 layer (%s): a 32-bit program; its "
 	    "32-bit stacks come from the WOW64 context in each 64-bit TEB (the stack walker)",
-	    dw_vml_basename(w->name));
+	    w->basename);
 	for (size_t i = 0; i < cx->nmodules; i++) {
 		const char *b = dw_classify__base(cx, i);
 		if (strncasecmp(b, "wow64", 5) == 0)
@@ -52,7 +52,7 @@ clr(dw_cx *cx)
 		    cx->fs, DW_P_CLR, DW_CONF_POSSIBLE,
 		    "the CLR (%s) is loaded; which threads run JIT code needs MemoryInfoList (executable "
 		    "private memory) and the stacks",
-		    dw_vml_basename(rt->name));
+		    rt->basename);
 		dw_finding_module(cx->fs, f, "CLR runtime", rt->name, rt->base);
 		return;
 	}
@@ -72,7 +72,7 @@ clr(dw_cx *cx)
 	    cx->fs, DW_P_CLR, in_jit != 0 ? DW_CONF_LIKELY : DW_CONF_POSSIBLE,
 	    "the CLR (%s) is loaded with %zu executable private regions (%.1f KiB, JIT code); %zu "
 	    "threads are executing there now",
-	    dw_vml_basename(rt->name), v->exec_private_regions,
+	    rt->basename, v->exec_private_regions,
 	    (double)v->exec_private_bytes / 1024.0, in_jit);
 	dw_finding_module(cx->fs, f, "CLR runtime", rt->name, rt->base);
 	dw_finding_value(cx->fs, f, "executable private bytes", v->exec_private_bytes, NULL);
@@ -519,7 +519,7 @@ inline_hooks(dw_cx *cx, const dw_md_module *m, dw_finding **f, size_t *hooks)
 		name[k > 0 ? k : 1] = 0;
 		dw_classify__where(cx, target, where, sizeof(where));
 		dw_finding_text(cx->fs, *f, "hooked export", "%s!%s at 0x%" PRIx64 " jumps to %s",
-		                dw_vml_basename(m->name), name, fn, where);
+		                m->basename, name, fn, where);
 	}
 	return true;
 }

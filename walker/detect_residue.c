@@ -65,7 +65,7 @@ static void
 word_where(const dw_res_word *w, char *buf, size_t size)
 {
 	sbuf        b;
-	const char *mod = w->module != NULL ? dw_vml_basename(w->module->name) : "?";
+	const char *mod = w->module != NULL ? w->module->basename : "?";
 	sb_init(&b, buf, size);
 	if (w->function != NULL) {
 		sb_str(&b, mod);
@@ -87,7 +87,7 @@ frame_where(const dw_frame *f, char *buf, size_t size)
 	sbuf b;
 	sb_init(&b, buf, size);
 	if (f->module != NULL) {
-		sb_str(&b, dw_vml_basename(f->module->name));
+		sb_str(&b, f->module->basename);
 		if (f->function != NULL) {
 			sb_str(&b, "!");
 			sb_str(&b, f->function);

@@ -167,10 +167,10 @@ static void
 frame_where(const dw_frame *f, char *buf, size_t size)
 {
 	if (f->module != NULL && f->function != NULL)
-		snprintf(buf, size, "%s!%s+0x%" PRIx64, dw_vml_basename(f->module->name), f->function,
+		snprintf(buf, size, "%s!%s+0x%" PRIx64, f->module->basename, f->function,
 		         f->function_offset);
 	else if (f->module != NULL)
-		snprintf(buf, size, "%s+0x%" PRIx64, dw_vml_basename(f->module->name), f->module_offset);
+		snprintf(buf, size, "%s+0x%" PRIx64, f->module->basename, f->module_offset);
 	else
 		snprintf(buf, size, "0x%" PRIx64, f->ip);
 }
@@ -548,7 +548,7 @@ blocking_module(dw_cx *cx, const tinfo *ti, size_t n)
 	dw_finding *f = dw_findings_add(cx->fs, DW_P_BLOCKING_MODULE, DW_CONF_POSSIBLE,
 	                                "%s is the first program module on the stacks of %zu blocked "
 	                                "threads",
-	                                dw_vml_basename(best->name), best_n);
+	                                best->basename, best_n);
 	dw_finding_module(cx->fs, f, "blocking module", best->name, best->base);
 	for (size_t i = 0; i < n; i++) {
 		const dw_stack *st = current_stack(ti[i].tw);

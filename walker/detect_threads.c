@@ -178,7 +178,7 @@ not_my_thread(dw_cx *cx)
 		dw_finding *f = dw_findings_add(
 		    cx->fs, DW_P_NOT_MY_THREAD, DW_CONF_LIKELY,
 		    "thread %u starts in %s, which is neither the application's nor a Windows module",
-		    ti[i].thread_id, dw_vml_basename(m->name));
+		    ti[i].thread_id, m->basename);
 		dw_finding_thread(cx->fs, f, "thread", ti[i].thread_id);
 		dw_finding_frame(cx->fs, f, "start address", start, where);
 		dw_finding_module(cx->fs, f, "start module", m->name, m->base);

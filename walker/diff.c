@@ -102,10 +102,10 @@ dw_diff_dumps(dw_diff **out, const dw_dump *a, const dw_dump *b)
 	for (size_t i = 0; i < na; i++) {
 		dw_diff_module *d = &df->modules[df->nmodules++];
 		d->a              = &ma[i];
-		d->name           = dw_vml_basename(ma[i].name);
+		d->name           = ma[i].basename;
 		d->kind           = DW_DIFF_REMOVED;
 		for (size_t k = 0; k < nb; k++) {
-			if (used[k] || strcasecmp(d->name, dw_vml_basename(mb[k].name)) != 0)
+			if (used[k] || strcasecmp(d->name, mb[k].basename) != 0)
 				continue;
 			used[k] = true;
 			d->b    = &mb[k];
@@ -123,7 +123,7 @@ dw_diff_dumps(dw_diff **out, const dw_dump *a, const dw_dump *b)
 			continue;
 		dw_diff_module *d = &df->modules[df->nmodules++];
 		d->b              = &mb[k];
-		d->name           = dw_vml_basename(mb[k].name);
+		d->name           = mb[k].basename;
 		d->kind           = DW_DIFF_ADDED;
 	}
 	df->culprits = calloc(df->nmodules + 1, sizeof(*df->culprits));

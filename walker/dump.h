@@ -201,6 +201,8 @@ typedef struct dw_md_module {
 	uint32_t                 checksum;
 	uint32_t                 time_date_stamp;
 	const char              *name; // full path, UTF-8; "" if unreadable
+	const char              *basename;  // name's file part (after the last \ or /)
+	bool                     is_system; // name is under a Windows directory (dw_vml_path_is_system)
 	dw_md_version_info       version;
 	bool                     has_version; // version.signature == DW_MD_VS_FFI_SIGNATURE
 	dw_md_location           cv_loc;

@@ -13,6 +13,7 @@
 
 #include "common/limits.h"
 #include "common/text.h"
+#include "walker/vmlayout.h"
 
 #define CV_RSDS_MIN_SIZE 24 // signature, GUID, age (name follows)
 #define CV_NB10_MIN_SIZE 16 // signature, offset, timestamp signature, age
@@ -253,6 +254,10 @@ parse_module_list(dw_dump *d)
 			return rv;
 		if (m->name == NULL)
 			m->name = "";
+		// Every detector and report line asks these of a module, many
+		// times per analysis: answered once here.
+		m->basename  = dw_vml_basename(m->name);
+		m->is_system = dw_vml_path_is_system(m->name);
 		// Symbol servers index images by TimeDateStamp and SizeOfImage.
 		snprintf(m->code_id, sizeof(m->code_id), "%08X%x", m->time_date_stamp, m->size);
 		if ((rv = parse_codeview(d, m, what)) != DW_OK || (rv = parse_misc(d, m, what)) != DW_OK)

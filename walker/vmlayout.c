@@ -19,16 +19,13 @@ dw_vml_basename(const char *path)
 	return b != NULL ? b + 1 : path;
 }
 
-// Whether the path names a file under a Windows directory: "\windows\",
-// "\winnt\" or "/windows/" in any case. Only the separators are looked at,
-// each one's next letter first: every frame's module of every stack asks
-// this, several times per analysis.
+// Only the separators are looked at, each one's next letter first.
 bool
-dw_vml_is_system(const dw_md_module *m)
+dw_vml_path_is_system(const char *path)
 {
-	if (m->name == NULL)
+	if (path == NULL)
 		return false;
-	for (const char *p = m->name; *p != 0; p++) {
+	for (const char *p = path; *p != 0; p++) {
 		if ((*p != '\\' && *p != '/') || (p[1] != 'w' && p[1] != 'W'))
 			continue;
 		if (*p == '\\' ? strncasecmp(p + 1, "windows\\", 8) == 0 ||
@@ -37,6 +34,12 @@ dw_vml_is_system(const dw_md_module *m)
 			return true;
 	}
 	return false;
+}
+
+bool
+dw_vml_is_system(const dw_md_module *m)
+{
+	return m->is_system;
 }
 
 bool
@@ -49,7 +52,7 @@ dw_vml_is_wow64(const dw_dump *d, const dw_md_module **which)
 	size_t              n;
 	const dw_md_module *m = dw_dump_modules(d, &n);
 	for (size_t i = 0; i < n; i++) {
-		const char *b = dw_vml_basename(m[i].name);
+		const char *b = m[i].basename;
 		if (strcasecmp(b, "wow64.dll") == 0 || strcasecmp(b, "wow64cpu.dll") == 0 ||
 		    strcasecmp(b, "wow64win.dll") == 0) {
 			if (which != NULL)

@@ -68,8 +68,11 @@ bool dw_vml_is_wow64(const dw_dump *d, const dw_md_module **which);
 
 // dw_vml_basename returns the file name part of a module path (borrowed).
 const char *dw_vml_basename(const char *path);
-// dw_vml_is_system says whether a module lives under a Windows directory
-// ("\windows\", "\winnt\") by its path.
+// dw_vml_path_is_system says whether a path names a file under a Windows
+// directory ("\windows\", "\winnt\", "/windows/", any case).
+bool dw_vml_path_is_system(const char *path);
+// dw_vml_is_system is dw_vml_path_is_system of a module's path, computed when
+// the dump was read (m->is_system).
 bool dw_vml_is_system(const dw_md_module *m);
 
 #endif
