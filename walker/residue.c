@@ -182,12 +182,14 @@ may_end_call(const uint8_t *code, size_t len)
 	return false;
 }
 
-bool
-dw_res__call_before(dw_residue *r, dw_cpu cpu, uint64_t ret, uint64_t *target)
+// call_before_in is dw_res__call_before for a `ret` in module m (NULL when
+// it is in none), which the caller has looked up already.
+static bool
+call_before_in(dw_residue *r, dw_cpu cpu, uint64_t ret, dw_uw_module *m, uint64_t *target)
 {
 	uint8_t buf[16];
 	*target = 0;
-	if (r->u->dis == NULL)
+	if (r->u->dis == NULL || ret < sizeof(buf))
 		return false;
 	// The longest x86 CALL is 7 bytes (FF 15 / FF 94 with SIB and disp32) and
 	// x64's 9 with prefixes: 16 bytes leave room. When the page before is
@@ -198,27 +200,44 @@ dw_res__call_before(dw_residue *r, dw_cpu cpu, uint64_t ret, uint64_t *target)
 	// Captured code around a return address usually holds the 16 bytes
 	// before it in one range: a single lookup, no copy through the reader.
 	size_t         avail = 0;
-	const uint8_t *p     = ret >= sizeof(buf) ? dw_dump_memory_at(r->d, ret - sizeof(buf), &avail) : NULL;
+	const uint8_t *p     = dw_dump_memory_at(r->d, ret - sizeof(buf), &avail);
 	if (p != NULL && avail >= sizeof(buf)) {
 		memcpy(buf, p, sizeof(buf));
 		len = sizeof(buf);
-	} else {
-		// Most module values on a stack have neither captured code nor an
-		// image to read it from. Every try below reads the last 2 bytes, so
-		// when those fail no longer read can succeed: one probe decides,
-		// instead of eight failing reads (each a memory search, a module
-		// search and a provider call).
-		if (ret < 2 || dw_uw__read_code(r->u, ret - 2, buf + sizeof(buf) - 2, 2) != 2)
+	} else if (p == NULL && dw_dump_memory_at(r->d, ret - 1, &avail) == NULL) {
+		// Not captured (most module values: a minidump rarely holds code
+		// pages): only the module's image can have the bytes, and every
+		// shorter try needs the last one, so an image that cannot give them
+		// all settles it in one read.
+		void            *h   = m != NULL ? dw_uw__handle(r->u, m) : NULL;
+		const dw_symsrc *src = r->u->src;
+		if (h == NULL || src->ops->read_code == NULL || ret - sizeof(buf) < m->base)
 			return false;
-		for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]) && len == 0; i++)
-			if (ret >= tries[i] &&
-			    dw_uw__read_code(r->u, ret - tries[i], buf + sizeof(buf) - tries[i], tries[i]) ==
-			        tries[i])
-				len = tries[i];
+		size_t got = 0;
+		(void)src->ops->read_code(buf, sizeof(buf), &got, h,
+		                          (uint32_t)(ret - sizeof(buf) - m->base), src->arg);
+		if (got >= sizeof(buf))
+			len = sizeof(buf);
+		else if (src->ops->read_code(buf, 2, &got, h, (uint32_t)(ret - 2 - m->base), src->arg) !=
+		             DW_OK ||
+		         got < 2)
+			return false; // not even the last 2 bytes: no try below can read
 	}
+	// A range boundary or an image section start just before ret: the
+	// longest readable tail, through the walk's reader.
+	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]) && len == 0; i++)
+		if (dw_uw__read_code(r->u, ret - tries[i], buf + sizeof(buf) - tries[i], tries[i]) ==
+		    tries[i])
+			len = tries[i];
 	if (len == 0 || !may_end_call(buf + sizeof(buf) - len, len))
 		return false;
 	return dw_dis_call_before(r->u->dis, cpu, buf + sizeof(buf) - len, len, ret, target);
+}
+
+bool
+dw_res__call_before(dw_residue *r, dw_cpu cpu, uint64_t ret, uint64_t *target)
+{
+	return call_before_in(r, cpu, ret, dw_uw__module_at(r->u, ret - 1, DW_CPU_UNKNOWN), target);
 }
 
 // Whether `value` in module m (dw_uw__module_at's) lies in code:
@@ -259,40 +278,51 @@ dw_res__stack_of(const dw_residue *r, uint64_t addr)
 
 // Text, or nothing: what a value that points nowhere can still be. Both text
 // forms start with a printable byte at the lowest address, which most such
-// values (counts, flags, hashes) fail at once.
+// values (counts, flags, hashes) fail at once. Only cls is written for
+// OTHER (see dw_res__classify); text starts from a blank record.
 static void
 classify_text(dw_residue *r, uint64_t value, unsigned ptr, dw_res_word *o)
 {
-	char     txt[9];
-	unsigned b0 = (unsigned)value & 0xff;
-	o->cls      = DW_RES_OTHER;
-	if (!is_print(b0))
-		return;
-	if (text_ascii(value, ptr, txt))
-		o->cls = DW_RES_ASCII;
-	else if (text_utf16(value, ptr, txt))
-		o->cls = DW_RES_UTF16;
-	else
-		return;
-	o->text = dw_arena_strdup(&r->arena, txt);
-	if (o->text == NULL)
-		o->cls = DW_RES_OTHER;
-}
-
-// A value >= 0x10000 in no module and no fill pattern (o zeroed but for
-// value): a stack, committed private memory, else text or nothing.
-static void
-classify_unmoduled(dw_residue *r, unsigned ptr, uint64_t value, dw_res_word *o)
-{
-	const dw_res_stackrange *sr = dw_res__stack_of(r, value);
-	if (sr != NULL) {
-		o->cls = DW_RES_STACK;
-		o->tid = sr->tid;
+	char         txt[9];
+	unsigned     b0  = (unsigned)value & 0xff;
+	dw_res_class cls = DW_RES_OTHER;
+	if (is_print(b0)) {
+		if (text_ascii(value, ptr, txt))
+			cls = DW_RES_ASCII;
+		else if (text_utf16(value, ptr, txt))
+			cls = DW_RES_UTF16;
+	}
+	if (cls == DW_RES_OTHER) {
+		o->cls = cls;
 		return;
 	}
-	const dw_md_memory_info *mi = dw_md_streams_memory_info_at(r->s, value);
+	*o       = no_words[0];
+	o->value = value;
+	o->text  = dw_arena_strdup(&r->arena, txt);
+	o->cls   = o->text != NULL ? cls : DW_RES_OTHER;
+}
+
+// A value >= 0x10000 in no module and no fill pattern, in spans of `kinds`
+// (DW_RES_IN_*; only the lookups a kind allows are made): a stack, committed
+// private memory, else text or nothing.
+static void
+classify_unmoduled(dw_residue *r, unsigned ptr, uint64_t value, unsigned kinds, dw_res_word *o)
+{
+	const dw_res_stackrange *sr =
+	    (kinds & DW_RES_IN_STACK) != 0 ? dw_res__stack_of(r, value) : NULL;
+	if (sr != NULL) {
+		*o       = no_words[0];
+		o->value = value;
+		o->cls   = DW_RES_STACK;
+		o->tid   = sr->tid;
+		return;
+	}
+	const dw_md_memory_info *mi =
+	    (kinds & DW_RES_IN_HEAP) != 0 ? dw_md_streams_memory_info_at(r->s, value) : NULL;
 	if (mi != NULL && mi->state == DW_MD_MEM_COMMIT && mi->type == DW_MD_MEM_PRIVATE) {
-		o->cls = DW_RES_HEAP;
+		*o       = no_words[0];
+		o->value = value;
+		o->cls   = DW_RES_HEAP;
 		return;
 	}
 	classify_text(r, value, ptr, o);
@@ -310,7 +340,7 @@ classify_uncached(dw_residue *r, dw_cpu cpu, unsigned ptr, uint64_t value, dw_re
 		bool     known, code = in_code(r, m, value, &known);
 		uint64_t target = 0, start;
 		o->module       = m->md;
-		if ((code || !known) && dw_res__call_before(r, cpu, value, &target)) {
+		if ((code || !known) && call_before_in(r, cpu, value, m, &target)) {
 			o->cls         = DW_RES_RETURN;
 			o->call_target = target;
 			dw_res__symbol(r, value - 1, &o->module, &o->function, &start);
@@ -330,43 +360,52 @@ classify_uncached(dw_residue *r, dw_cpu cpu, unsigned ptr, uint64_t value, dw_re
 		}
 		return;
 	}
-	classify_unmoduled(r, ptr, value, o);
+	// o is blank already: an OTHER memo entry stays a whole record.
+	classify_unmoduled(r, ptr, value, DW_RES_IN_STACK | DW_RES_IN_HEAP, o);
 }
 
 // The kinds (DW_RES_IN_*) of the span value lies in, 0 for none: outside
 // every module, stack and committed private region classify_uncached can
-// only find a fill pattern, text or nothing. Neighbouring stack words tend
-// to point into the same span (saved frame pointers, a module's data) or
-// the same gap between two (counts, flags): the last of each is tried
-// first. A full dump has thousands of spans; the search has no branch to
-// mispredict.
+// only find a fill pattern, text or nothing. Every stack word above the
+// small integers asks, and neighbouring words point into the same few pages
+// (saved frame pointers into the stack, locals into the heap, a module's
+// data): a page that lies wholly in one span or one gap is remembered, and
+// only other values pay for the search (a full dump has thousands of spans;
+// it has no branch to mispredict).
 static unsigned
 in_spans(dw_residue *r, uint64_t value)
 {
+	uint64_t page = value >> 12;
+	size_t   slot = (size_t)(page ^ (page >> 8)) & (DW_RES_PAGE_SLOTS - 1);
+	if (r->page_key[slot] == page + 1)
+		return r->page_kinds[slot];
 	const dw_res_span *sp = r->spans;
 	size_t             n  = r->nspans;
-	if (n == 0 || value < sp[0].lo || value > sp[n - 1].last)
-		return 0;
-	size_t h = r->span_hint;
-	if (value >= sp[h].lo && value <= sp[h].last)
-		return sp[h].kinds;
-	size_t g = r->gap_hint; // value in (sp[g - 1].last, sp[g].lo): no span
-	if (g != 0 && value > sp[g - 1].last && value < sp[g].lo)
-		return 0;
-	const dw_res_span *b   = sp; // the last span with lo <= value
-	size_t             len = n;
-	while (len > 1) {
-		size_t half = len / 2;
-		b           = b[half].lo <= value ? b + half : b;
-		len -= half;
+	uint64_t           first = page << 12, last = first | 0xfff;
+	unsigned           kinds = 0;
+	bool               whole;
+	if (n == 0 || value < sp[0].lo) {
+		whole = n == 0 || last < sp[0].lo;
+	} else {
+		const dw_res_span *b   = sp; // the last span with lo <= value
+		size_t             len = n;
+		while (len > 1) {
+			size_t half = len / 2;
+			b           = b[half].lo <= value ? b + half : b;
+			len -= half;
+		}
+		if (value <= b->last) {
+			kinds = b->kinds;
+			whole = b->lo <= first && b->last >= last;
+		} else {
+			whole = b->last < first && (b + 1 == sp + n || b[1].lo > last);
+		}
 	}
-	size_t k = (size_t)(b - sp);
-	if (value > b->last) {
-		r->gap_hint = k + 1; // k + 1 < n: value <= sp[n - 1].last
-		return 0;
+	if (whole) {
+		r->page_key[slot]   = page + 1;
+		r->page_kinds[slot] = (uint8_t)kinds;
 	}
-	r->span_hint = k;
-	return b->kinds;
+	return kinds;
 }
 
 // The memo, made on the first value that needs it and sized to the stacks
@@ -392,8 +431,7 @@ dw_res__classify(dw_residue *r, dw_cpu cpu, unsigned ptr, uint64_t value, dw_res
 {
 	// Zero and small integers are most of a stack: decided without a lookup.
 	if (value < 0x10000) {
-		*out = no_words[0];
-		out->value = value;
+		out->cls = DW_RES_OTHER;
 		return;
 	}
 	const char *fill = fill_name(value, ptr);
@@ -410,12 +448,7 @@ dw_res__classify(dw_residue *r, dw_cpu cpu, unsigned ptr, uint64_t value, dw_res
 	// pointers and locals' addresses, each seen once, and cheap to decide.
 	unsigned kinds = in_spans(r, value);
 	if ((kinds & DW_RES_IN_MODULE) == 0) {
-		*out = no_words[0];
-		out->value = value;
-		if (kinds != 0)
-			classify_unmoduled(r, ptr, value, out);
-		else
-			classify_text(r, value, ptr, out);
+		classify_unmoduled(r, ptr, value, kinds, out);
 		return;
 	}
 	if (r->memo_key == NULL && !memo_make(r)) {

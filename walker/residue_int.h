@@ -24,6 +24,8 @@ typedef struct dw_res_span {
 	unsigned kinds; // DW_RES_IN_* of the ranges merged into it
 } dw_res_span;
 
+#define DW_RES_PAGE_SLOTS 256
+
 #define DW_RES_IN_MODULE 1u
 #define DW_RES_IN_STACK 2u
 #define DW_RES_IN_HEAP 4u
@@ -54,8 +56,10 @@ struct dw_residue {
 	// sorted and merged: a value outside all is no pointer the scan names.
 	dw_res_span         *spans;
 	size_t               nspans;
-	size_t               span_hint; // the span the last value fell in
-	size_t               gap_hint;  // k: the last value fell between spans k - 1 and k (0: none)
+	// Pages wholly inside one span or one gap, with the span's kinds (0 for
+	// a gap): direct-mapped by page number, key page + 1 (0: empty).
+	uint64_t page_key[DW_RES_PAGE_SLOTS];
+	uint8_t  page_kinds[DW_RES_PAGE_SLOTS];
 	// Kept words of the thread being scanned (grown by doubling); at its
 	// end the array becomes the thread's words and joins blocks, freed
 	// with the scan.
@@ -85,7 +89,8 @@ dw_res__record_candidate(uint64_t v, unsigned ptr)
 }
 
 // dw_res__classify fills *out (everything but addr, live, below_sp) for a
-// value seen on a `cpu` stack.
+// value seen on a `cpu` stack. For DW_RES_OTHER, the class of most words,
+// only out->cls is written: such words are counted, never kept.
 void dw_res__classify(dw_residue *r, dw_cpu cpu, unsigned ptr, uint64_t value, dw_res_word *out);
 // dw_res__symbol names `addr` through the walk's provider: module (may be
 // NULL), function (NULL without symbols) and offset from the function.
