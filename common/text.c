@@ -72,3 +72,36 @@ dw_hex_upper(char *out, const uint8_t *bytes, size_t n)
 	}
 	out[2 * n] = '\0';
 }
+
+size_t
+dw_fmt_hex(char *out, uint64_t v, unsigned min_digits, bool upper)
+{
+	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+	char        t[16];
+	size_t      n = 0;
+	do {
+		t[n++] = digits[v & 15];
+		v >>= 4;
+	} while (v != 0);
+	while (n < min_digits && n < sizeof(t))
+		t[n++] = '0';
+	for (size_t i = 0; i < n; i++)
+		out[i] = t[n - 1 - i];
+	out[n] = '\0';
+	return n;
+}
+
+size_t
+dw_fmt_u(char *out, uint64_t v)
+{
+	char   t[20];
+	size_t n = 0;
+	do {
+		t[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	for (size_t i = 0; i < n; i++)
+		out[i] = t[n - 1 - i];
+	out[n] = '\0';
+	return n;
+}

@@ -76,10 +76,12 @@ parse_codeview(dw_dump *d, dw_md_module *m, const char *what)
 		// Breakpad's debug identifier: the GUID as Data1-Data2-Data3-Data4
 		// without dashes (uppercase) and the age in lowercase hex.
 		const uint8_t *g = cv->guid;
-		snprintf(m->debug_id, sizeof(m->debug_id),
-		         "%08X%04X%04X%02X%02X%02X%02X%02X%02X%02X%02X%x", dw_get_u32le(g),
-		         dw_get_u16le(g + 4), dw_get_u16le(g + 6), g[8], g[9], g[10], g[11], g[12],
-		         g[13], g[14], g[15], cv->age);
+		char          *o = m->debug_id; // 32 GUID digits + at most 8 of age < 41
+		o += dw_fmt_hex(o, dw_get_u32le(g), 8, true);
+		o += dw_fmt_hex(o, dw_get_u16le(g + 4), 4, true);
+		o += dw_fmt_hex(o, dw_get_u16le(g + 6), 4, true);
+		dw_hex_upper(o, g + 8, 8);
+		dw_fmt_hex(o + 16, cv->age, 1, false);
 	} else if (sig == DW_MD_CV_SIGNATURE_NB10) {
 		if (m->cv_loc.size < CV_NB10_MIN_SIZE) {
 			dw_fail(&d->notes, DW_ETRUNC,
@@ -92,7 +94,8 @@ parse_codeview(dw_dump *d, dw_md_module *m, const char *what)
 		cv->age            = dw_cur_u32le(&c);
 		if (cv_name(d, &c, &cv->pdb_name) != DW_OK)
 			return DW_ENOMEM;
-		snprintf(m->debug_id, sizeof(m->debug_id), "%08X%x", cv->nb10_signature, cv->age);
+		size_t k = dw_fmt_hex(m->debug_id, cv->nb10_signature, 8, true);
+		dw_fmt_hex(m->debug_id + k, cv->age, 1, false);
 	} else {
 		// Neither PDB form (e.g. an ELF build id from a cross-platform writer):
 		// not an error in the dump, just nothing we can name a PDB from.
@@ -246,10 +249,14 @@ parse_module_list(dw_dump *d)
 		if (c.err != DW_OK)  // cannot happen: the count was checked
 			return dw_fail(&d->notes, DW_ETRUNC, "ModuleListStream: module %u cut off", i);
 
-		char what[64];
-		snprintf(what, sizeof(what), "ModuleListStream module %u", i);
-		char nwhat[80];
-		snprintf(nwhat, sizeof(nwhat), "%s name", what);
+		// Names for error messages, needed for every module: printf cost
+		// more than the rest of the module's parse.
+		static const char prefix[] = "ModuleListStream module ";
+		char              what[64], nwhat[80];
+		memcpy(what, prefix, sizeof(prefix) - 1);
+		size_t wl = sizeof(prefix) - 1 + dw_fmt_u(what + sizeof(prefix) - 1, i);
+		memcpy(nwhat, what, wl);
+		memcpy(nwhat + wl, " name", sizeof(" name"));
 		if ((rv = dw_dump__string(d, name_rva, nwhat, &m->name)) == DW_ENOMEM)
 			return rv;
 		if (m->name == NULL)
@@ -259,7 +266,8 @@ parse_module_list(dw_dump *d)
 		m->basename  = dw_vml_basename(m->name);
 		m->is_system = dw_vml_path_is_system(m->name);
 		// Symbol servers index images by TimeDateStamp and SizeOfImage.
-		snprintf(m->code_id, sizeof(m->code_id), "%08X%x", m->time_date_stamp, m->size);
+		size_t k = dw_fmt_hex(m->code_id, m->time_date_stamp, 8, true); // "%08X%x"
+		dw_fmt_hex(m->code_id + k, m->size, 1, false);
 		if ((rv = parse_codeview(d, m, what)) != DW_OK || (rv = parse_misc(d, m, what)) != DW_OK)
 			return rv;
 	}

@@ -1,4 +1,6 @@
 #include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "common/text.h"
 
@@ -45,4 +47,33 @@ Test(common_text, hex_upper)
 	static const uint8_t b[] = {0xDE, 0xAD, 0x0B, 0xE0};
 	dw_hex_upper(out, b, 4);
 	cr_assert_str_eq(out, "DEAD0BE0");
+}
+
+// dw_fmt_hex and dw_fmt_u against printf, over edge values and a spread of
+// others (printf is the oracle the dump parser replaced).
+Test(common_text, fmt_hex_and_decimal_match_printf)
+{
+	uint64_t vals[64] = {0, 1, 9, 10, 15, 16, 0xff, 0x100, 0xffffffffu, 0x100000000ull,
+	                     UINT64_MAX, 0x8000000000000000ull};
+	uint64_t s        = 88172645463325252ull;
+	for (size_t i = 12; i < 64; i++) {
+		s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+		vals[i] = s >> (i % 64);
+	}
+	for (size_t i = 0; i < 64; i++) {
+		char got[24], want[24];
+		for (unsigned w = 0; w <= 16; w += 4) {
+			size_t n = dw_fmt_hex(got, vals[i], w, true);
+			snprintf(want, sizeof(want), "%0*llX", (int)w, (unsigned long long)vals[i]);
+			cr_expect_str_eq(got, want);
+			cr_expect_eq(n, strlen(want));
+			dw_fmt_hex(got, vals[i], w, false);
+			snprintf(want, sizeof(want), "%0*llx", (int)w, (unsigned long long)vals[i]);
+			cr_expect_str_eq(got, want);
+		}
+		size_t n = dw_fmt_u(got, vals[i]);
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)vals[i]);
+		cr_expect_str_eq(got, want);
+		cr_expect_eq(n, strlen(want));
+	}
 }
