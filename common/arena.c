@@ -90,6 +90,19 @@ dw_arena_array(dw_arena *a, size_t n, size_t size)
 	return dw_arena_alloc(a, n * size);
 }
 
+void *
+dw_arena_memdup(dw_arena *a, const void *src, size_t n, size_t size)
+{
+	if (size != 0 && n > SIZE_MAX / size) {
+		a->over_ceiling = true;
+		return NULL;
+	}
+	void *p = alloc_raw(a, n * size);
+	if (p != NULL && n * size != 0)
+		memcpy(p, src, n * size);
+	return p;
+}
+
 char *
 dw_arena_strndup(dw_arena *a, const char *s, size_t len)
 {

@@ -33,6 +33,9 @@ void dw_arena_fini(dw_arena *a);
 void *dw_arena_alloc(dw_arena *a, size_t size);
 // dw_arena_array returns n*size zeroed bytes, NULL on overflow as well.
 void *dw_arena_array(dw_arena *a, size_t n, size_t size);
+// dw_arena_memdup copies n*size bytes (aligned to 16; NULL on overflow too):
+// an array about to be overwritten whole is not zeroed first.
+void *dw_arena_memdup(dw_arena *a, const void *src, size_t n, size_t size);
 // dw_arena_strndup copies len bytes and a terminating NUL.
 char *dw_arena_strndup(dw_arena *a, const char *s, size_t len);
 // dw_arena_strdup copies a NUL-terminated string.

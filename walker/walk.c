@@ -411,11 +411,10 @@ walk_one(dw_walk *w, dw_stack *out, const dw_context *ctx, uint64_t lo, uint64_t
 		lookup        = exact ? dw_context_ip(&cur) : dw_context_ip(&cur) - 1;
 	}
 	if (rv == DW_OK && bp->n > 0) {
-		dw_frame *fr = dw_arena_array(&w->arena, bp->n, sizeof(*fr));
+		dw_frame *fr = dw_arena_memdup(&w->arena, bp->v, bp->n, sizeof(*fr));
 		if (fr == NULL)
 			rv = DW_ENOMEM;
 		else {
-			memcpy(fr, bp->v, bp->n * sizeof(*fr));
 			out->frames  = fr;
 			out->nframes = bp->n;
 		}

@@ -66,3 +66,16 @@ Test(common_arena, string_helpers)
 	cr_assert_str_eq(dw_arena_printf(&a, "%s+0x%x", "main", 0x2a), "main+0x2a");
 	dw_arena_fini(&a);
 }
+
+Test(common_arena, memdup_copies_and_refuses_overflow)
+{
+	dw_arena a;
+	dw_arena_init(&a, 0);
+	uint32_t  src[5] = {1, 2, 3, 0xdeadbeef, 5};
+	uint32_t *p      = dw_arena_memdup(&a, src, 5, sizeof(src[0]));
+	cr_assert_not_null(p);
+	cr_expect_eq(((uintptr_t)p) % 16, 0, "aligned like every arena block");
+	cr_expect_arr_eq(p, src, sizeof(src));
+	cr_expect_null(dw_arena_memdup(&a, src, SIZE_MAX / 2, 4), "n * size overflows");
+	dw_arena_fini(&a);
+}
