@@ -62,10 +62,36 @@ void
 dw_classify__where(const dw_cx *cx, uint64_t addr, char *buf, size_t size)
 {
 	const dw_md_module *m = dw_dump_module_at(cx->d, addr);
-	if (m != NULL)
-		snprintf(buf, size, "%s+0x%" PRIx64, m->basename, addr - m->base);
-	else
-		snprintf(buf, size, "0x%" PRIx64 " (in no module)", addr);
+	dw_sb               b;
+	dw_sb_init(&b, buf, size);
+	if (m != NULL) {
+		dw_sb_str(&b, m->basename);
+		dw_sb_mem(&b, "+0x", 3);
+		dw_sb_hex(&b, addr - m->base);
+	} else {
+		dw_sb_0xhex(&b, addr);
+		dw_sb_str(&b, " (in no module)");
+	}
+}
+
+void
+dw_classify__frame_where(const dw_frame *f, char *buf, size_t size)
+{
+	dw_sb b;
+	dw_sb_init(&b, buf, size);
+	if (f->module != NULL) {
+		dw_sb_str(&b, f->module->basename);
+		if (f->function != NULL) {
+			dw_sb_char(&b, '!');
+			dw_sb_str(&b, f->function);
+			dw_sb_mem(&b, "+0x", 3);
+			dw_sb_hex(&b, f->function_offset);
+		} else {
+			dw_sb_mem(&b, "+0x", 3);
+			dw_sb_hex(&b, f->module_offset);
+		}
+	} else
+		dw_sb_0xhex(&b, f->ip);
 }
 
 const char *

@@ -6,12 +6,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "walker/classify.h"
 #include "walker/dump.h"
 #include "walker/finding.h"
 #include "walker/streams.h"
 #include "walker/vmlayout.h"
+#include "walker/walk.h"
 
 // Catalog names, spelled once (PATTERNS.md).
 #define DW_P_EXCEPTION_MODULE "Exception Module"
@@ -40,6 +42,88 @@
 #define DW_P_NOT_MY_THREAD "Not My Thread"
 #define DW_P_WOW64 "Virtualized Process (WOW64)"
 #define DW_P_CLR "CLR Thread / JIT Code (.NET)"
+
+// A bounded string under construction: exactly what snprintf into p[size]
+// would produce (truncated, always NUL-terminated), without format parsing.
+// Folklore: the detectors build a "module!function+0x12" for every frame and
+// word they show, and an explanation for every finding, on every analysis;
+// through snprintf that was about a fifth of their cost.
+typedef struct dw_sb {
+	char  *p;
+	size_t size; // > 0
+	size_t n;    // characters written; always < size
+} dw_sb;
+
+static inline void
+dw_sb_init(dw_sb *b, char *p, size_t size)
+{
+	b->p    = p;
+	b->size = size;
+	b->n    = 0;
+	p[0]    = 0;
+}
+
+// len bytes of s (no NUL among them).
+static inline void
+dw_sb_mem(dw_sb *b, const char *s, size_t len)
+{
+	size_t room = b->size - 1 - b->n;
+	if (len > room)
+		len = room;
+	memcpy(b->p + b->n, s, len);
+	b->n += len;
+	b->p[b->n] = 0;
+}
+
+static inline void
+dw_sb_str(dw_sb *b, const char *s)
+{
+	while (*s != 0 && b->n + 1 < b->size)
+		b->p[b->n++] = *s++;
+	b->p[b->n] = 0;
+}
+
+static inline void
+dw_sb_char(dw_sb *b, char c)
+{
+	if (b->n + 1 < b->size)
+		b->p[b->n++] = c;
+	b->p[b->n] = 0;
+}
+
+// v in lowercase hex without a prefix, as "%" PRIx64.
+static inline void
+dw_sb_hex(dw_sb *b, uint64_t v)
+{
+	char   t[16];
+	size_t k = sizeof(t);
+	do {
+		t[--k] = "0123456789abcdef"[v & 15];
+		v >>= 4;
+	} while (v != 0);
+	dw_sb_mem(b, t + k, sizeof(t) - k);
+}
+
+// "0x" and v in lowercase hex, as "0x%" PRIx64.
+static inline void
+dw_sb_0xhex(dw_sb *b, uint64_t v)
+{
+	dw_sb_mem(b, "0x", 2);
+	dw_sb_hex(b, v);
+}
+
+// v in decimal, as "%" PRIu64.
+static inline void
+dw_sb_dec(dw_sb *b, uint64_t v)
+{
+	char   t[20];
+	size_t k = sizeof(t);
+	do {
+		t[--k] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	dw_sb_mem(b, t + k, sizeof(t) - k);
+}
 
 typedef struct dw_cx {
 	const dw_dump            *d;
@@ -72,6 +156,8 @@ bool dw_classify__u64(const dw_cx *cx, uint64_t addr, uint64_t *out);
 bool dw_classify__ptr(const dw_cx *cx, uint64_t addr, uint64_t *out);
 // "module.dll+0x1234" or "0x... (in no module)" into buf.
 void dw_classify__where(const dw_cx *cx, uint64_t addr, char *buf, size_t size);
+// "module!function+0x12", "module+0x1234" or "0xADDR" for a walked frame into buf.
+void dw_classify__frame_where(const dw_frame *f, char *buf, size_t size);
 // The module whose file name (no path, case-insensitive) is `name`, or NULL.
 const dw_md_module *dw_classify__module_named(const dw_cx *cx, const char *name);
 // The file name (no path) of modules[i].

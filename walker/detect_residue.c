@@ -3,6 +3,7 @@
 // Incorrect Stack Trace, Rough Stack Trace and Hidden Exception, each from a
 // residue scan and the walk it was made from.
 #include "walker/residue_int.h"
+#include "walker/classify_int.h" // dw_sb, dw_classify__frame_where
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -20,98 +21,37 @@
 // Evidence words shown per thread (the finding's evidence is capped anyway).
 #define WORDS_PER_THREAD 4
 
-// A bounded string under construction: what snprintf into buf[size] would
-// produce, without its format parsing (evidence is built for every word and
-// frame shown, on every analysis).
-typedef struct sbuf {
-	char  *p;
-	size_t size, n;
-} sbuf;
-
-static void
-sb_init(sbuf *b, char *p, size_t size)
-{
-	b->p    = p;
-	b->size = size;
-	b->n    = 0;
-	p[0]    = 0;
-}
-
-static void
-sb_str(sbuf *b, const char *s)
-{
-	while (*s != 0 && b->n + 1 < b->size)
-		b->p[b->n++] = *s++;
-	b->p[b->n] = 0;
-}
-
-// "0x" and v in lowercase hex, as "0x%" PRIx64.
-static void
-sb_hex(sbuf *b, uint64_t v)
-{
-	char   t[19];
-	size_t k = sizeof(t) - 1;
-	t[k]     = 0;
-	do {
-		t[--k] = "0123456789abcdef"[v & 15];
-		v >>= 4;
-	} while (v != 0);
-	t[--k] = 'x';
-	t[--k] = '0';
-	sb_str(b, t + k);
-}
-
 static void
 word_where(const dw_res_word *w, char *buf, size_t size)
 {
-	sbuf        b;
+	dw_sb        b;
 	const char *mod = w->module != NULL ? w->module->basename : "?";
-	sb_init(&b, buf, size);
+	dw_sb_init(&b, buf, size);
 	if (w->function != NULL) {
-		sb_str(&b, mod);
-		sb_str(&b, "!");
-		sb_str(&b, w->function);
-		sb_str(&b, "+");
-		sb_hex(&b, w->function_offset);
+		dw_sb_str(&b, mod);
+		dw_sb_str(&b, "!");
+		dw_sb_str(&b, w->function);
+		dw_sb_str(&b, "+");
+		dw_sb_0xhex(&b, w->function_offset);
 	} else if (w->module != NULL) {
-		sb_str(&b, mod);
-		sb_str(&b, "+");
-		sb_hex(&b, w->value - w->module->base);
+		dw_sb_str(&b, mod);
+		dw_sb_str(&b, "+");
+		dw_sb_0xhex(&b, w->value - w->module->base);
 	} else
-		sb_hex(&b, w->value);
-}
-
-static void
-frame_where(const dw_frame *f, char *buf, size_t size)
-{
-	sbuf b;
-	sb_init(&b, buf, size);
-	if (f->module != NULL) {
-		sb_str(&b, f->module->basename);
-		if (f->function != NULL) {
-			sb_str(&b, "!");
-			sb_str(&b, f->function);
-			sb_str(&b, "+");
-			sb_hex(&b, f->function_offset);
-		} else {
-			sb_str(&b, "+");
-			sb_hex(&b, f->module_offset);
-		}
-	} else
-		sb_hex(&b, f->ip);
+		dw_sb_0xhex(&b, w->value);
 }
 
 static void
 word_evidence(dw_findings *fs, dw_finding *f, const char *what, const dw_res_word *w)
 {
 	char where[320], text[400];
-	sbuf b;
+	dw_sb b;
 	word_where(w, where, sizeof(where));
-	sb_init(&b, text, sizeof(text));
-	sb_str(&b, "[");
-	sb_hex(&b, w->addr);
-	sb_str(&b, "] ");
-	sb_str(&b, where);
+	dw_sb_init(&b, text, sizeof(text));
+	dw_sb_str(&b, "[");
+	dw_sb_0xhex(&b, w->addr);
+	dw_sb_str(&b, "] ");
+	dw_sb_str(&b, where);
 	dw_finding_frame(fs, f, what, w->value, text);
 }
 
@@ -119,7 +59,7 @@ static void
 frame_evidence(dw_findings *fs, dw_finding *f, const char *what, const dw_frame *fr)
 {
 	char where[320];
-	frame_where(fr, where, sizeof(where));
+	dw_classify__frame_where(fr, where, sizeof(where));
 	dw_finding_frame(fs, f, what, fr->ip, where);
 }
 

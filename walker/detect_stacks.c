@@ -162,24 +162,11 @@ fname(const dw_frame *f)
 	return f->function != NULL ? f->function : "?";
 }
 
-// "module!function+0x12" or "module+0x1234" or "0xADDR".
-static void
-frame_where(const dw_frame *f, char *buf, size_t size)
-{
-	if (f->module != NULL && f->function != NULL)
-		snprintf(buf, size, "%s!%s+0x%" PRIx64, f->module->basename, f->function,
-		         f->function_offset);
-	else if (f->module != NULL)
-		snprintf(buf, size, "%s+0x%" PRIx64, f->module->basename, f->module_offset);
-	else
-		snprintf(buf, size, "0x%" PRIx64, f->ip);
-}
-
 static void
 frame_evidence(dw_cx *cx, dw_finding *f, const char *what, const dw_frame *fr)
 {
 	char where[256];
-	frame_where(fr, where, sizeof(where));
+	dw_classify__frame_where(fr, where, sizeof(where));
 	dw_finding_frame(cx->fs, f, what, fr->ip, where);
 }
 

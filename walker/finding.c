@@ -8,6 +8,7 @@
 
 #include "common/arena.h"
 #include "common/limits.h"
+#include "walker/classify_int.h" // dw_sb, the bounded string builder
 
 struct dw_findings {
 	dw_arena    arena;
@@ -82,12 +83,102 @@ set_err(dw_findings *fs, dw_err e)
 		fs->err = e;
 }
 
+// fmt's expansion appended to b, when every conversion in it is one the
+// detectors write plainly: %s (not NULL), %d, %u, %x, each with no length
+// modifier or with l, ll or z, and %%. Anything else (flags, a width or a
+// precision, floating point, %c) answers false, with b part-written; the
+// caller then formats with vsnprintf. What is written is snprintf's output
+// byte for byte, truncation included (dw_sb truncates as snprintf does).
+static bool
+quick_format(dw_sb *b, const char *fmt, va_list ap)
+{
+	const char *p = fmt;
+	for (;;) {
+		const char *pc = strchr(p, '%');
+		if (pc == NULL) {
+			dw_sb_str(b, p);
+			return true;
+		}
+		dw_sb_mem(b, p, (size_t)(pc - p));
+		pc++;
+		if (*pc == '%') {
+			dw_sb_char(b, '%');
+			p = pc + 1;
+			continue;
+		}
+		int len = 0; // 0: int, 1: long, 2: long long, 3: size_t
+		if (*pc == 'l') {
+			len = 1;
+			if (*++pc == 'l') {
+				len = 2;
+				pc++;
+			}
+		} else if (*pc == 'z') {
+			len = 3;
+			pc++;
+		}
+		switch (*pc) {
+		case 's': {
+			if (len != 0)
+				return false;
+			const char *s = va_arg(ap, const char *);
+			if (s == NULL)
+				return false; // glibc's "(null)" is vsnprintf's business
+			dw_sb_str(b, s);
+			break;
+		}
+		case 'u':
+		case 'x': {
+			uint64_t v = len == 0   ? va_arg(ap, unsigned)
+			             : len == 1 ? va_arg(ap, unsigned long)
+			             : len == 2 ? va_arg(ap, unsigned long long)
+			                        : va_arg(ap, size_t);
+			if (*pc == 'u')
+				dw_sb_dec(b, v);
+			else
+				dw_sb_hex(b, v);
+			break;
+		}
+		case 'd': {
+			if (len == 3)
+				return false;
+			int64_t v = len == 0 ? va_arg(ap, int) : len == 1 ? va_arg(ap, long) : va_arg(ap, long long);
+			if (v < 0) {
+				dw_sb_char(b, '-');
+				dw_sb_dec(b, 0 - (uint64_t)v);
+			} else
+				dw_sb_dec(b, (uint64_t)v);
+			break;
+		}
+		default: return false;
+		}
+		p = pc + 1;
+	}
+}
+
+// fmt formatted into buf[size] as vsnprintf would; returns the length.
+static size_t
+format_into(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	dw_sb   b;
+	va_list cp;
+	dw_sb_init(&b, buf, size);
+	va_copy(cp, ap);
+	bool ok = quick_format(&b, fmt, cp);
+	va_end(cp);
+	if (ok)
+		return b.n;
+	vsnprintf(buf, size, fmt, ap);
+	return strlen(buf);
+}
+
 // fmt formatted into the arena (at most 511 bytes, as the one line it is).
 // Folklore: most explanations and "needs" notes are fixed sentences, and
 // formatting each through vsnprintf cost a small dump's classification
 // more than its walk (~1,500 instructions a finding). fmt is a string
 // literal at every call (the format attribute and -Wformat=2 see to it),
-// so one without conversions is used as it is; "%s" is a plain copy.
+// so one without conversions is used as it is; "%s" is a plain copy, and
+// the plain conversions are expanded by quick_format.
 static const char *
 format(dw_findings *fs, const char *fmt, va_list ap)
 {
@@ -101,9 +192,9 @@ format(dw_findings *fs, const char *fmt, va_list ap)
 		if (arg != NULL)
 			return dw_arena_strndup(&fs->arena, arg, strnlen(arg, 511));
 	}
-	char buf[512];
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	return dw_arena_strdup(&fs->arena, buf);
+	char   buf[512];
+	size_t n = format_into(buf, sizeof(buf), fmt, ap);
+	return dw_arena_strndup(&fs->arena, buf, n);
 }
 
 // The array is allocated once at its cap (DW_MAX_FINDINGS records, ~100 KiB)
@@ -321,9 +412,12 @@ dw_findings_printf(dw_findings *fs, const char *fmt, ...)
 	char    buf[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	size_t n = format_into(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	return (char *)copy(fs, buf);
+	char *c = dw_arena_strndup(&fs->arena, buf, n);
+	if (c == NULL)
+		set_err(fs, DW_ENOMEM);
+	return c;
 }
 
 bool
