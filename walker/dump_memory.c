@@ -52,36 +52,23 @@ dw_dump__list_count(dw_dump *d, const dw_md_stream *s, dw_cur *c, size_t elem, u
 	return DW_OK;
 }
 
-typedef struct pending {
-	dw_md_memory_range r;
-	size_t             seq; // input order, for a stable sort
-} pending;
-
-static int
-cmp_pending(const void *a, const void *b)
-{
-	const pending *x = a, *y = b;
-	if (x->r.start != y->r.start)
-		return x->r.start < y->r.start ? -1 : 1;
-	return x->seq < y->seq ? -1 : (x->seq > y->seq);
-}
-
 // Folklore: nearly sorted lists. Wine's dbghelp writes thousands of tiny
 // ranges (4-byte pointer targets) in address order but for a handful of
 // stacks and module headers: null_write.dmp from tests/corpus has 4645
 // ranges in 7 ascending runs, and glibc's qsort took 2/3 of the whole open.
 // A natural merge sort merges the runs the input already has: one pass over
-// sorted input, log2(runs) passes in general, n log n at worst.
+// sorted input, log2(runs) passes in general, n log n at worst. It is stable,
+// which the overlap rule below relies on (equal starts keep file order).
 static dw_err
-sort_pending(pending *p, size_t n)
+sort_ranges(dw_md_memory_range *p, size_t n)
 {
 	size_t runs = 1;
 	for (size_t i = 1; i < n; i++)
-		runs += cmp_pending(&p[i - 1], &p[i]) > 0;
+		runs += p[i - 1].start > p[i].start;
 	if (n < 2 || runs == 1)
 		return DW_OK;
-	pending *tmp   = malloc(n * sizeof(*tmp));
-	size_t  *edges = malloc((runs + 1) * sizeof(*edges)); // run i is [edges[i], edges[i+1])
+	dw_md_memory_range *tmp   = malloc(n * sizeof(*tmp));
+	size_t             *edges = malloc((runs + 1) * sizeof(*edges)); // run i: [edges[i], edges[i+1])
 	if (tmp == NULL || edges == NULL) {
 		free(tmp);
 		free(edges);
@@ -90,11 +77,11 @@ sort_pending(pending *p, size_t n)
 	size_t k   = 0;
 	edges[k++] = 0;
 	for (size_t i = 1; i < n; i++)
-		if (cmp_pending(&p[i - 1], &p[i]) > 0)
+		if (p[i - 1].start > p[i].start)
 			edges[k++] = i;
 	edges[k] = n;
 
-	pending *src = p, *dst = tmp;
+	dw_md_memory_range *src = p, *dst = tmp;
 	while (runs > 1) {
 		size_t merged = 0;
 		for (size_t r = 0; r < runs; r += 2) {
@@ -102,18 +89,17 @@ sort_pending(pending *p, size_t n)
 			size_t hi = r + 2 <= runs ? edges[r + 2] : mid;
 			size_t a = lo, b = mid, o = lo;
 			while (a < mid && b < hi)
-				dst[o++] = cmp_pending(&src[a], &src[b]) <= 0 ? src[a++] : src[b++];
-			while (a < mid)
-				dst[o++] = src[a++];
-			while (b < hi)
-				dst[o++] = src[b++];
+				dst[o++] = src[a].start <= src[b].start ? src[a++] : src[b++];
+			memcpy(dst + o, src + a, (mid - a) * sizeof(*dst));
+			o += mid - a;
+			memcpy(dst + o, src + b, (hi - b) * sizeof(*dst));
 			edges[merged++] = lo;
 		}
 		edges[merged] = n;
 		runs          = merged;
-		pending *t    = src;
-		src           = dst;
-		dst           = t;
+		dw_md_memory_range *t = src;
+		src                   = dst;
+		dst                   = t;
 	}
 	if (src != p)
 		memcpy(p, src, n * sizeof(*p));
@@ -124,12 +110,10 @@ sort_pending(pending *p, size_t n)
 
 // add_range checks one descriptor's bytes against the file, clips what lies
 // past its end or past the top of the address space, and appends it.
-static void
-add_range(dw_dump *d, pending *p, size_t *n, const char *what, size_t i, uint64_t start,
-          uint64_t size, uint64_t file_off)
+static inline void
+add_range(dw_dump *d, dw_md_memory_range *p, size_t *n, const char *what, size_t i,
+          uint64_t start, uint64_t size, uint64_t file_off)
 {
-	if (size == 0)
-		return;
 	uint64_t avail = file_off >= d->file.len ? 0 : d->file.len - file_off;
 	if (size > avail) {
 		dw_fail(&d->notes, DW_ETRUNC,
@@ -148,10 +132,7 @@ add_range(dw_dump *d, pending *p, size_t *n, const char *what, size_t i, uint64_
 	}
 	if (size == 0)
 		return;
-	p[*n].r.start    = start;
-	p[*n].r.size     = size;
-	p[*n].r.file_off = file_off;
-	p[*n].seq        = *n;
+	p[*n] = (dw_md_memory_range){start, size, file_off};
 	(*n)++;
 }
 
@@ -203,22 +184,28 @@ dw_dump__parse_memory(dw_dump *d)
 	if (n32 == 0 && n64 == 0)
 		return DW_OK;
 
-	pending *p = malloc(((size_t)n32 + (size_t)n64) * sizeof(*p));
+	dw_md_memory_range *p = malloc(((size_t)n32 + (size_t)n64) * sizeof(*p));
 	if (p == NULL)
 		return DW_ENOMEM;
+	// The counts were checked against the streams' sizes: the descriptors
+	// are read straight from the bytes (thousands of them in a Wine dump).
+	const uint8_t *q32 = n32 != 0 ? dw_cur_bytes(&ml, (size_t)n32 * MD_MEMORY_DESCRIPTOR_SIZE) : NULL;
+	const uint8_t *q64 =
+	    n64 != 0 ? dw_cur_bytes(&m64, (size_t)n64 * MD_MEMORY_DESCRIPTOR64_SIZE) : NULL;
+	if (q32 == NULL)
+		n32 = 0;
+	if (q64 == NULL)
+		n64 = 0;
 	size_t n = 0;
-	for (uint32_t i = 0; i < n32; i++) {
-		uint64_t start = dw_cur_u64le(&ml);
-		uint32_t size  = dw_cur_u32le(&ml);
-		uint32_t rva   = dw_cur_u32le(&ml);
-		add_range(d, p, &n, "MemoryListStream", i, start, size, rva);
-	}
+	for (uint32_t i = 0; i < n32; i++, q32 += MD_MEMORY_DESCRIPTOR_SIZE)
+		add_range(d, p, &n, "MemoryListStream", i, dw_get_u64le(q32), dw_get_u32le(q32 + 8),
+		          dw_get_u32le(q32 + 12));
 	// Memory64 data is contiguous from BaseRva; the offsets are running sums
 	// that a hostile file can overflow, so stop at the first one that does.
 	uint64_t off = base64;
-	for (uint64_t i = 0; i < n64; i++) {
-		uint64_t start = dw_cur_u64le(&m64);
-		uint64_t size  = dw_cur_u64le(&m64);
+	for (uint64_t i = 0; i < n64; i++, q64 += MD_MEMORY_DESCRIPTOR64_SIZE) {
+		uint64_t start = dw_get_u64le(q64);
+		uint64_t size  = dw_get_u64le(q64 + 8);
 		if (off > d->file.len) {
 			dw_fail(&d->notes, DW_ETRUNC,
 			        "Memory64ListStream: range %llu and later (of %llu) start past end of "
@@ -231,13 +218,7 @@ dw_dump__parse_memory(dw_dump *d)
 		off = size > UINT64_MAX - off ? UINT64_MAX : off + size;
 	}
 
-	if (sort_pending(p, n) != DW_OK) {
-		free(p);
-		return DW_ENOMEM;
-	}
-
-	d->memory = dw_arena_array(&d->arena, n ? n : 1, sizeof(*d->memory));
-	if (d->memory == NULL) {
+	if (sort_ranges(p, n) != DW_OK) {
 		free(p);
 		return DW_ENOMEM;
 	}
@@ -245,12 +226,13 @@ dw_dump__parse_memory(dw_dump *d)
 	// that add a thread's stack twice, give ranges that overlap (lldb's
 	// regions-memlist.dmp tests exactly this). Memory has one value per
 	// address, so the earlier range (by start, then file order) keeps the
-	// shared bytes and the later one is trimmed to what it adds.
+	// shared bytes and the later one is trimmed to what it adds. Compacted in
+	// place (m <= i), then copied to the arena once.
 	size_t m = 0;
 	for (size_t i = 0; i < n; i++) {
-		dw_md_memory_range r = p[i].r;
+		dw_md_memory_range r = p[i];
 		if (m > 0) {
-			const dw_md_memory_range *prev = &d->memory[m - 1];
+			const dw_md_memory_range *prev = &p[m - 1];
 			uint64_t                  pend = prev->start + prev->size;
 			if (r.start < pend) {
 				uint64_t end = r.start + r.size;
@@ -266,10 +248,14 @@ dw_dump__parse_memory(dw_dump *d)
 				r.start = pend;
 			}
 		}
-		d->memory[m++] = r;
+		p[m++] = r;
 	}
-	d->memory_count = m;
+	d->memory = m != 0 ? dw_arena_memdup(&d->arena, p, m, sizeof(*d->memory))
+	                   : dw_arena_alloc(&d->arena, sizeof(*d->memory));
 	free(p);
+	if (d->memory == NULL)
+		return DW_ENOMEM;
+	d->memory_count = m;
 	return DW_OK;
 }
 
