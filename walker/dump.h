@@ -303,6 +303,11 @@ dw_err dw_dump_read(const dw_dump *d, uint64_t addr, void *buf, size_t len, size
 // dw_dump_memory_at returns a borrowed pointer to process memory at addr and in
 // *avail the contiguous bytes present from there (within one range), or NULL.
 const uint8_t *dw_dump_memory_at(const dw_dump *d, uint64_t addr, size_t *avail);
+// dw_dump_memory_before is the same looking back from `end`: NULL when the
+// byte at end - 1 is not captured; else p such that p[-k .. -1] are the
+// bytes [end - k, end) for every k <= *avail (within one range). One lookup
+// answers "what code precedes this return address".
+const uint8_t *dw_dump_memory_before(const dw_dump *d, uint64_t end, size_t *avail);
 
 const dw_md_exception *dw_dump_exception(const dw_dump *d);
 

@@ -295,6 +295,26 @@ dw_dump_memory_at(const dw_dump *d, uint64_t addr, size_t *avail)
 	return w.base;
 }
 
+const uint8_t *
+dw_dump_memory_before(const dw_dump *d, uint64_t end, size_t *avail)
+{
+	*avail = 0;
+	if (end == 0)
+		return NULL;
+	size_t i = find_range(d, end - 1);
+	if (i == SIZE_MAX)
+		return NULL;
+	const dw_md_memory_range *r = &d->memory[i];
+	uint64_t                  k = end - r->start; // 1 .. r->size
+	if (k > SIZE_MAX)
+		return NULL;
+	dw_cur w;
+	if (dw_cur_window(&w, &d->file, r->file_off, k) != DW_OK)
+		return NULL; // ranges were clipped to the file at parse time
+	*avail = (size_t)k;
+	return w.base + k;
+}
+
 dw_err
 dw_dump_read(const dw_dump *d, uint64_t addr, void *buf, size_t len, size_t *got)
 {

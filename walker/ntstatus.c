@@ -12,6 +12,8 @@ typedef struct code_name {
 	const char *name;
 } code_name;
 
+// Sorted by code: dw_ntstatus_name searches it (the hidden-exception scan
+// asks for every candidate record on every stack).
 static const code_name ntstatus[] = {
     {0x00000000u, "STATUS_SUCCESS"},
     {0x00000080u, "STATUS_ABANDONED_WAIT_0"},
@@ -22,8 +24,8 @@ static const code_name ntstatus[] = {
     {0x4000001Eu, "STATUS_WX86_SINGLE_STEP"},
     {0x4000001Fu, "STATUS_WX86_BREAKPOINT"},
     {0x40010005u, "DBG_CONTROL_C"},
-    {0x40010008u, "DBG_CONTROL_BREAK"},
     {0x40010006u, "DBG_PRINTEXCEPTION_C"},
+    {0x40010008u, "DBG_CONTROL_BREAK"},
     {0x4001000Au, "DBG_PRINTEXCEPTION_WIDE_C"},
     {0x406D1388u, "MS_VC_EXCEPTION (SetThreadName)"},
     {0x80000001u, "STATUS_GUARD_PAGE_VIOLATION"},
@@ -58,8 +60,8 @@ static const code_name ntstatus[] = {
     {0xC00000FDu, "STATUS_STACK_OVERFLOW"},
     {0xC0000135u, "STATUS_DLL_NOT_FOUND"},
     {0xC0000139u, "STATUS_ENTRYPOINT_NOT_FOUND"},
-    {0xC0000142u, "STATUS_DLL_INIT_FAILED"},
     {0xC000013Au, "STATUS_CONTROL_C_EXIT"},
+    {0xC0000142u, "STATUS_DLL_INIT_FAILED"},
     {0xC0000194u, "STATUS_POSSIBLE_DEADLOCK"},
     {0xC00001B2u, "STATUS_INVALID_LOCK_SEQUENCE"},
     {0xC0000235u, "STATUS_HANDLE_NOT_CLOSABLE"},
@@ -82,18 +84,25 @@ static const code_name ntstatus[] = {
     {0xC000071Au, "STATUS_CALLBACK_RETURNED_WHILE_IMPERSONATING"},
     {0xC015000Fu, "STATUS_SXS_EARLY_DEACTIVATION"},
     {0xC0150010u, "STATUS_SXS_INVALID_DEACTIVATION"},
+    {0xE0000001u, "custom software exception (E0000001)"},
     {0xE0434352u, "CLR exception (E0434352, .NET 4+)"},
     {0xE0434F4Du, "CLR exception (E0434F4D, .NET 1-3.5)"},
     {0xE06D7363u, "MSVC C++ exception"},
-    {0xE0000001u, "custom software exception (E0000001)"},
 };
 
 const char *
 dw_ntstatus_name(uint32_t code)
 {
-	for (size_t i = 0; i < sizeof(ntstatus) / sizeof(ntstatus[0]); i++)
-		if (ntstatus[i].code == code)
-			return ntstatus[i].name;
+	size_t lo = 0, hi = sizeof(ntstatus) / sizeof(ntstatus[0]);
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (ntstatus[mid].code == code)
+			return ntstatus[mid].name;
+		if (ntstatus[mid].code < code)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return NULL;
 }
 

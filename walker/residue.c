@@ -200,11 +200,11 @@ call_before_in(dw_residue *r, dw_cpu cpu, uint64_t ret, dw_uw_module *m, uint64_
 	// Captured code around a return address usually holds the 16 bytes
 	// before it in one range: a single lookup, no copy through the reader.
 	size_t         avail = 0;
-	const uint8_t *p     = dw_dump_memory_at(r->d, ret - sizeof(buf), &avail);
-	if (p != NULL && avail >= sizeof(buf)) {
-		memcpy(buf, p, sizeof(buf));
+	const uint8_t *e     = dw_dump_memory_before(r->d, ret, &avail);
+	if (e != NULL && avail >= sizeof(buf)) {
+		memcpy(buf, e - sizeof(buf), sizeof(buf));
 		len = sizeof(buf);
-	} else if (p == NULL && dw_dump_memory_at(r->d, ret - 1, &avail) == NULL) {
+	} else if (e == NULL) {
 		// Not captured (most module values: a minidump rarely holds code
 		// pages): only the module's image can have the bytes, and every
 		// shorter try needs the last one, so an image that cannot give them

@@ -659,6 +659,24 @@ Test(walker_dump, merges_memory_lists_and_reads_across_ranges)
 	cr_assert_eq(p[0], 4);
 	cr_assert_null(dw_dump_memory_at(d, 0xfff, &avail));
 	cr_assert_null(dw_dump_memory_at(d, 0x3008, &avail));
+	// Looking back: the bytes before an end address, within its range.
+	p = dw_dump_memory_before(d, 0x1008, &avail);
+	cr_assert_not_null(p);
+	cr_assert_eq(avail, 8);
+	cr_assert_eq(p[-1], 7);
+	cr_assert_eq(p[-8], 0);
+	p = dw_dump_memory_before(d, 0x1010, &avail); // the first range's end
+	cr_assert_not_null(p);
+	cr_assert_eq(avail, 16);
+	cr_assert_eq(p[-1], 15);
+	p = dw_dump_memory_before(d, 0x1011, &avail); // one byte into the next range
+	cr_assert_not_null(p);
+	cr_assert_eq(avail, 1);
+	cr_assert_eq(p[-1], 0x10);
+	cr_assert_null(dw_dump_memory_before(d, 0x1000, &avail));
+	cr_assert_eq(avail, 0);
+	cr_assert_null(dw_dump_memory_before(d, 0x3009, &avail));
+	cr_assert_null(dw_dump_memory_before(d, 0, &avail));
 	cr_assert_eq(count_errors(d), 0);
 	dw_dump_free(d);
 	dws_dump_fini(&s);

@@ -1004,3 +1004,30 @@ Test(patterns, wow64_modules_make_a_virtualized_process)
 	dw_dump_free(d);
 	dws_dump_fini(&b);
 }
+
+// Codes as ntstatus.h and winnt.h spell them (the table's first, last and
+// some between), and values that name nothing.
+Test(patterns, ntstatus_names_found_at_both_ends_and_between)
+{
+	static const struct {
+		uint32_t    code;
+		const char *name;
+	} known[] = {
+	    {0x00000000u, "STATUS_SUCCESS"},
+	    {0x00000080u, "STATUS_ABANDONED_WAIT_0"},
+	    {0x80000003u, "STATUS_BREAKPOINT"},
+	    {0xC0000005u, "STATUS_ACCESS_VIOLATION"},
+	    {0xC00000FDu, "STATUS_STACK_OVERFLOW"},
+	    {0xC0000409u, "STATUS_STACK_BUFFER_OVERRUN"},
+	    {0xC0000374u, "STATUS_HEAP_CORRUPTION"},
+	    {0xE06D7363u, "MSVC C++ exception"},
+	};
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+		const char *n = dw_ntstatus_name(known[i].code);
+		cr_expect(n != NULL && strcmp(n, known[i].name) == 0, "0x%08X: got %s", known[i].code,
+		          n != NULL ? n : "(none)");
+	}
+	cr_expect_null(dw_ntstatus_name(0x00000001u));
+	cr_expect_null(dw_ntstatus_name(0xC0000006u + 0x1000u));
+	cr_expect_null(dw_ntstatus_name(0xFFFFFFFFu));
+}
