@@ -208,7 +208,30 @@ typedef struct env_scan {
 	char        var[512]; // its first ENV_HEAD characters; all (<= 511) once it matched
 	size_t      count;
 	bool        ended; // the terminating empty string was seen
+	// Bit i of by_first[c]: hint_prefixes[i] starts with character c (all
+	// are ASCII). Most variables (PATH, TEMP, USERNAME...) start with no
+	// hint's letter and are dismissed on one test; the rest are compared
+	// only with the prefixes of their letter, not the whole list.
+	uint32_t    by_first[128];
 } env_scan;
+
+static void
+env_first_init(env_scan *st)
+{
+	_Static_assert(sizeof(hint_prefixes) / sizeof(hint_prefixes[0]) <= 32,
+	               "by_first holds one bit per hint prefix");
+	memset(st->by_first, 0, sizeof(st->by_first));
+	for (size_t i = 0; i < sizeof(hint_prefixes) / sizeof(hint_prefixes[0]); i++)
+		st->by_first[(unsigned char)hint_prefixes[i].s[0] & 127] |= (uint32_t)1 << i;
+}
+
+// The hint prefixes that start with c (already upper-cased), as bits.
+static uint32_t
+env_first(const env_scan *st, char c)
+{
+	unsigned char u = (unsigned char)c;
+	return u < 128 ? st->by_first[u] : 0;
+}
 
 // The offset (even) of the first NUL character in b[i..n), or n. Four
 // UTF-16 units at a time: the lowest flagged lane of the classic zero-lane
@@ -240,9 +263,9 @@ env_end_var(env_scan *st)
 		                        "the process environment is in the dump");
 	st->var[len < ENV_HEAD ? len : ENV_HEAD] = 0;
 	char c0 = ascii_upper(st->var[0]);
-	for (size_t i = 0; i < sizeof(hint_prefixes) / sizeof(hint_prefixes[0]); i++) {
-		if (hint_prefixes[i].s[0] != c0 ||
-		    strncasecmp(st->var, hint_prefixes[i].s, hint_prefixes[i].n) != 0)
+	for (uint32_t m = env_first(st, c0); m != 0; m &= m - 1) {
+		size_t i = (size_t)__builtin_ctz(m);
+		if (strncasecmp(st->var, hint_prefixes[i].s, hint_prefixes[i].n) != 0)
 			continue;
 		// A hint: the whole variable (up to 511 characters) for the evidence.
 		// Every character was in the dump a moment ago.
@@ -281,10 +304,11 @@ env_whole_var(env_scan *st, const uint8_t *b, size_t len)
 		st->f = dw_findings_add(cx->fs, DW_P_ENVIRONMENT, DW_CONF_CERTAIN,
 		                        "the process environment is in the dump");
 	char c0 = ascii_upper(env_char(b, 0));
-	for (size_t i = 0; i < sizeof(hint_prefixes) / sizeof(hint_prefixes[0]); i++) {
+	for (uint32_t m = env_first(st, c0); m != 0; m &= m - 1) {
+		size_t      i = (size_t)__builtin_ctz(m);
 		const char *h = hint_prefixes[i].s;
 		size_t      n = hint_prefixes[i].n;
-		if (h[0] != c0 || len < n)
+		if (len < n)
 			continue;
 		// The prefixes are upper case, digits and punctuation: comparing
 		// upper-cased characters is strncasecmp's answer.
@@ -365,6 +389,7 @@ environment(dw_cx *cx, uint64_t peb)
 	memset(&st, 0, sizeof(st));
 	st.cx     = cx;
 	st.env    = env;
+	env_first_init(&st);
 	uint64_t off = 0;
 	// The block is scanned in place, one captured range at a time, instead
 	// of one 2-byte dw_dump_read (a range lookup) per character: a full

@@ -84,16 +84,23 @@ execution_residue(dw_findings *fs, dw_residue *r)
 			continue;
 		dw_finding_thread(fs, f, "thread", t->tid);
 		dw_finding_value(fs, f, "residue return addresses", t->residue_returns, NULL);
-		size_t shown = 0;
-		// Named ones first: they are what an analyst reads.
-		for (int pass = 0; pass < 2 && shown < WORDS_PER_THREAD; pass++)
-			for (size_t k = 0; k < t->nwords && shown < WORDS_PER_THREAD; k++) {
-				const dw_res_word *w = &t->words[k];
-				if (w->cls != DW_RES_RETURN || w->live || (pass == 0) != (w->function != NULL))
-					continue;
-				word_evidence(fs, f, "residue return address", w);
-				shown++;
-			}
+		// Named ones first: they are what an analyst reads. One pass keeps
+		// the first few of each kind (a thread's words run to thousands).
+		const dw_res_word *named[WORDS_PER_THREAD], *unnamed[WORDS_PER_THREAD];
+		size_t             nnamed = 0, nunnamed = 0;
+		for (size_t k = 0; k < t->nwords && nnamed < WORDS_PER_THREAD; k++) {
+			const dw_res_word *w = &t->words[k];
+			if (w->cls != DW_RES_RETURN || w->live)
+				continue;
+			if (w->function != NULL)
+				named[nnamed++] = w;
+			else if (nunnamed < WORDS_PER_THREAD)
+				unnamed[nunnamed++] = w;
+		}
+		for (size_t k = 0; k < nnamed; k++)
+			word_evidence(fs, f, "residue return address", named[k]);
+		for (size_t k = 0; k < nunnamed && nnamed + k < WORDS_PER_THREAD; k++)
+			word_evidence(fs, f, "residue return address", unnamed[k]);
 	}
 }
 

@@ -106,6 +106,18 @@ quick_format(dw_sb *b, const char *fmt, va_list ap)
 			p = pc + 1;
 			continue;
 		}
+		// A width, zero- or space-padded ("%08X"), for the unsigned
+		// conversions only: a signed one would put the sign before zeros.
+		char   pad   = ' ';
+		size_t width = 0;
+		if (*pc == '0') {
+			pad = '0';
+			pc++;
+		}
+		while (*pc >= '0' && *pc <= '9' && width < 64)
+			width = width * 10 + (size_t)(*pc++ - '0');
+		if (*pc >= '0' && *pc <= '9')
+			return false;
 		int len = 0; // 0: int, 1: long, 2: long long, 3: size_t
 		if (*pc == 'l') {
 			len = 1;
@@ -117,6 +129,8 @@ quick_format(dw_sb *b, const char *fmt, va_list ap)
 			len = 3;
 			pc++;
 		}
+		if ((pad == '0' || width != 0) && *pc != 'u' && *pc != 'x' && *pc != 'X')
+			return false;
 		switch (*pc) {
 		case 's': {
 			if (len != 0)
@@ -128,15 +142,23 @@ quick_format(dw_sb *b, const char *fmt, va_list ap)
 			break;
 		}
 		case 'u':
-		case 'x': {
+		case 'x':
+		case 'X': {
 			uint64_t v = len == 0   ? va_arg(ap, unsigned)
 			             : len == 1 ? va_arg(ap, unsigned long)
 			             : len == 2 ? va_arg(ap, unsigned long long)
 			                        : va_arg(ap, size_t);
-			if (*pc == 'u')
-				dw_sb_dec(b, v);
-			else
-				dw_sb_hex(b, v);
+			const char *digits = *pc == 'X' ? "0123456789ABCDEF" : "0123456789abcdef";
+			unsigned    base   = *pc == 'u' ? 10 : 16;
+			char        t[20];
+			size_t      k = sizeof(t);
+			do {
+				t[--k] = digits[v % base];
+				v /= base;
+			} while (v != 0);
+			for (size_t w = sizeof(t) - k; w < width; w++)
+				dw_sb_char(b, pad);
+			dw_sb_mem(b, t + k, sizeof(t) - k);
 			break;
 		}
 		case 'd': {
