@@ -46,6 +46,12 @@ void dwd_symbols_free(dwd_symbols *s);
 // e.g. once a PrefetchSymbols has put them in the cache. NULL is fine.
 void dwd_symbols_forget_misses(dwd_symbols *s);
 
+// dwd_symbols_resolver returns the resolver behind s's symbol path (cache,
+// stores, servers) for other lookups to share, NULL when s has no symbol
+// path; *http says whether the path names an HTTP server (each lookup then
+// brings its own fetcher). Safe from several threads, as the analyses use it.
+struct dw_resolver *dwd_symbols_resolver(const dwd_symbols *s, bool *http);
+
 typedef struct dwd_analyze_opts {
 	const dwd_symbols *symbols; // NULL: no symbols (frames by module+offset)
 	size_t budget;            // ceiling on the reader's parse results; 0: DW_MAX_ARENA_BYTES

@@ -184,6 +184,13 @@ fail:
 	return rv;
 }
 
+struct dw_resolver *
+dwd_symbols_resolver(const dwd_symbols *s, bool *http)
+{
+	*http = s != NULL && s->have_path && s->http;
+	return s != NULL && s->have_path ? s->res : NULL;
+}
+
 void
 dwd_symbols_free(dwd_symbols *s)
 {

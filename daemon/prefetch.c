@@ -31,19 +31,10 @@ struct dwd_prefetch {
 	_Atomic uint64_t found, not_found, failed;
 	_Atomic uint64_t avg_us; // moving average per request, for retry hints
 
-	// The sources: the configuration the daemon started with (a reload
-	// keeps the analyses' sources too), opened on first use.
-	char           *symbol_path;
-	char           *cache_dir;
-	pthread_mutex_t init_mu;
-	bool            tried;
-	bool            ready;
-	char            why[400];
-	bool            http;
-	bool            curl_init;
-	dw_sympath      path;
-	dw_symcache    *cache;
-	dw_resolver    *res;
+	// The sources: the analyses' (s->symbols), which a reload keeps.
+	char        *symbol_path;
+	bool         http;
+	dw_resolver *res; // borrowed from s->symbols
 };
 
 // One module to look up. The strings are borrowed from the request or
@@ -91,59 +82,17 @@ add_mod(mod *v, size_t *n, mod m)
 
 // ---- the sources ------------------------------------------------------------------
 
+// The analyses' resolver: one in-memory single-flight and checksum-verified
+// set for both, so a prefetch and an analysis asking for the same file at
+// once download it once.
 static bool
 open_sources(dwd_prefetch *p, char *why, size_t whylen)
 {
-	pthread_mutex_lock(&p->init_mu);
-	if (!p->tried) {
-		p->tried = true;
-		dw_notes notes;
-		dw_notes_init(&notes);
-		dw_sympath_init(&p->path);
-		dw_err rv = dw_sympath_parse(&p->path, p->symbol_path, &notes);
-		if (rv != DW_OK || p->path.count == 0) {
-			snprintf(p->why, sizeof(p->why), "symbol path names no usable source%s%.200s",
-			         notes.count > 0 ? ": " : "",
-			         notes.count > 0 ? notes.items[0].text : "");
-			goto done;
-		}
-		const char *cdir = p->cache_dir != NULL ? p->cache_dir : p->path.cache_dir;
-		if (cdir == NULL) {
-			snprintf(p->why, sizeof(p->why), "no cache directory configured");
-			goto done;
-		}
-		if ((rv = dw_symcache_open(&p->cache, cdir, NULL, &notes)) != DW_OK) {
-			snprintf(p->why, sizeof(p->why), "symbol cache %.200s: %.150s", cdir,
-			         notes.count > 0 ? notes.items[notes.count - 1].text
-			                         : dw_strerror(rv));
-			goto done;
-		}
-		for (size_t i = 0; i < p->path.count; i++)
-			p->http |= p->path.items[i].kind == DW_SOURCE_HTTP;
-		// curl_global_init counts its calls (libcurl >= 7.84): the
-		// analyses' sources made their own.
-		if (p->http) {
-			if (dw_fetch_global_init() != DW_OK) {
-				snprintf(p->why, sizeof(p->why), "libcurl did not initialize");
-				goto done;
-			}
-			p->curl_init = true;
-		}
-		if (dw_resolver_new(&p->res, &p->path, p->cache) != DW_OK) {
-			snprintf(p->why, sizeof(p->why), "out of memory");
-			goto done;
-		}
-		p->ready = true;
-	done:
-		dw_notes_fini(&notes);
-		if (!p->ready)
-			dwd_log(DWD_WARN, "prefetch_unavailable", "error=\"%s\"", p->why);
-	}
-	bool ok = p->ready;
-	if (!ok)
-		snprintf(why, whylen, "%s", p->why);
-	pthread_mutex_unlock(&p->init_mu);
-	return ok;
+	p->res = dwd_symbols_resolver(p->s->symbols, &p->http);
+	if (p->res == NULL)
+		snprintf(why, whylen, "the symbol sources did not open (see the daemon's "
+		                      "symbols_unavailable log line)");
+	return p->res != NULL;
 }
 
 // ---- one request ------------------------------------------------------------------
@@ -569,13 +518,9 @@ dwd_prefetch_start(dwd_server *s)
 		return ENOMEM;
 	p->s = s;
 	pthread_mutex_init(&p->mu, NULL);
-	pthread_mutex_init(&p->init_mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
-	dw_sympath_init(&p->path);
 	int rv = 0;
 	if (s->cfg.symbol_path != NULL && (p->symbol_path = strdup(s->cfg.symbol_path)) == NULL)
-		rv = ENOMEM;
-	if (rv == 0 && s->cfg.cache_dir != NULL && (p->cache_dir = strdup(s->cfg.cache_dir)) == NULL)
 		rv = ENOMEM;
 	// Without a symbol path every request is answered UNAVAILABLE at once:
 	// no thread is needed.
@@ -602,16 +547,9 @@ dwd_prefetch_stop(dwd_server *s)
 	pthread_mutex_unlock(&p->mu);
 	for (unsigned i = 0; i < p->nthreads; i++)
 		pthread_join(p->threads[i], NULL);
-	dw_resolver_free(p->res);
-	dw_symcache_close(p->cache);
-	dw_sympath_fini(&p->path);
-	if (p->curl_init)
-		dw_fetch_global_cleanup();
 	free(p->symbol_path);
-	free(p->cache_dir);
 	pthread_cond_destroy(&p->cv);
 	pthread_mutex_destroy(&p->mu);
-	pthread_mutex_destroy(&p->init_mu);
 	s->prefetch = NULL;
 	free(p);
 }
