@@ -7,6 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/cur.h"
+
 void
 dw_classify_config_default(dw_classify_config *out)
 {
@@ -23,27 +25,43 @@ dw_classify_config_default(dw_classify_config *out)
 	out->stack_guard_bytes  = 0x3000;
 }
 
+// n (4 or 8) bytes of process memory at addr into b. The bytes are read in
+// place when one captured range holds them all (the usual case: a TEB or PEB
+// field), without dw_dump_read's copy loop; dw_dump_read spans ranges
+// otherwise. Either way the answer is whether all n bytes are in the dump.
+static bool
+read_bytes(const dw_cx *cx, uint64_t addr, uint8_t *b, size_t n)
+{
+	size_t         avail = 0;
+	const uint8_t *p     = dw_dump_memory_at(cx->d, addr, &avail);
+	if (p != NULL && avail >= n) {
+		memcpy(b, p, n);
+		return true;
+	}
+	return dw_dump_read(cx->d, addr, b, n, NULL) == DW_OK;
+}
+
 bool
 dw_classify__u32(const dw_cx *cx, uint64_t addr, uint32_t *out)
 {
 	uint8_t b[4];
 	*out = 0;
-	if (dw_dump_read(cx->d, addr, b, sizeof(b), NULL) != DW_OK)
+	if (!read_bytes(cx, addr, b, sizeof(b)))
 		return false;
-	*out = (uint32_t)b[0] | ((uint32_t)b[1] << 8) | ((uint32_t)b[2] << 16) |
-	       ((uint32_t)b[3] << 24);
+	*out = dw_get_u32le(b);
 	return true;
 }
 
+// One 8-byte read: the two halves are in the dump exactly when all eight
+// bytes are (dw_dump_read spans adjacent ranges).
 bool
 dw_classify__u64(const dw_cx *cx, uint64_t addr, uint64_t *out)
 {
-	uint32_t lo, hi;
+	uint8_t b[8];
 	*out = 0;
-	if (addr > UINT64_MAX - 8 || !dw_classify__u32(cx, addr, &lo) ||
-	    !dw_classify__u32(cx, addr + 4, &hi))
+	if (addr > UINT64_MAX - 8 || !read_bytes(cx, addr, b, sizeof(b)))
 		return false;
-	*out = (uint64_t)lo | ((uint64_t)hi << 32);
+	*out = dw_get_u64le(b);
 	return true;
 }
 
