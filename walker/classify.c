@@ -27,14 +27,17 @@ dw_classify_config_default(dw_classify_config *out)
 
 // n (4 or 8) bytes of process memory at addr into b. The bytes are read in
 // place when one captured range holds them all (the usual case: a TEB or PEB
-// field), without dw_dump_read's copy loop; dw_dump_read spans ranges
-// otherwise. Either way the answer is whether all n bytes are in the dump.
+// field), without dw_dump_read's copy loop, and a miss costs one lookup
+// (most module headers are absent from a minidump); dw_dump_read spans
+// ranges otherwise. Either way the answer is whether all n bytes are in the dump.
 static bool
 read_bytes(const dw_cx *cx, uint64_t addr, uint8_t *b, size_t n)
 {
 	size_t         avail = 0;
 	const uint8_t *p     = dw_dump_memory_at(cx->d, addr, &avail);
-	if (p != NULL && avail >= n) {
+	if (p == NULL)
+		return false; // dw_dump_read would stop at this same first byte
+	if (avail >= n) {
 		memcpy(b, p, n);
 		return true;
 	}
