@@ -6,6 +6,8 @@
 // Every layout is written here byte by byte from minidumpapiset.h, winnt.h and
 // MSVC's ehdata.h; expected values are computed by hand in the comments.
 #include <criterion/criterion.h>
+#include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1030,4 +1032,55 @@ Test(patterns, ntstatus_names_found_at_both_ends_and_between)
 	cr_expect_null(dw_ntstatus_name(0x00000001u));
 	cr_expect_null(dw_ntstatus_name(0xC0000006u + 0x1000u));
 	cr_expect_null(dw_ntstatus_name(0xFFFFFFFFu));
+}
+
+// The finding text formatter expands plain conversions itself and hands
+// the rest to vsnprintf: either way its text must be snprintf's, byte for
+// byte, truncation included (explanations stop at 511 bytes, other strings
+// at 1023).
+// The oracle, through vsnprintf: the truncation is what is being tested.
+static void oracle(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void
+oracle(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+}
+
+#define EXPECT_AS_SNPRINTF(fs, size, ...)                                                          \
+	do {                                                                                           \
+		char        want_[size];                                                                   \
+		const char *got_;                                                                          \
+		oracle(want_, sizeof(want_), __VA_ARGS__);                                                 \
+		if ((size) == 1024)                                                                        \
+			got_ = dw_findings_printf(fs, __VA_ARGS__);                                            \
+		else                                                                                       \
+			got_ = dw_findings_add(fs, "Main Thread", DW_CONF_POSSIBLE, __VA_ARGS__)->explanation; \
+		cr_expect_str_eq(got_, want_);                                                             \
+	} while (0)
+
+Test(patterns, finding_text_is_what_snprintf_writes)
+{
+	dw_findings *fs;
+	cr_assert_eq(dw_findings_new(&fs), DW_OK);
+	const char *volatile none = NULL;
+	char long_name[1500];
+	memset(long_name, 'n', sizeof(long_name) - 1);
+	long_name[sizeof(long_name) - 1] = 0;
+	EXPECT_AS_SNPRINTF(fs, 1024, "x %d %d %d %ld %lld", 0, -1, INT32_MIN, (long)INT64_MIN,
+	                   (long long)-5);
+	EXPECT_AS_SNPRINTF(fs, 1024, "%u %zu %lu %llu %x %lx %" PRIx64 " %" PRIu64 " %%", 0u,
+	                   (size_t)SIZE_MAX, 12ul, 13ull, 0xdeadu, 0x0ul, UINT64_MAX, UINT64_MAX);
+	EXPECT_AS_SNPRINTF(fs, 1024, "%08X %02x %5u %05u %x %016" PRIx64 " %3x|%08X", 0xc0000005u, 7u,
+	                   42u, 42u, 0u, (uint64_t)0xabc, 0x1234u, 0u);
+	EXPECT_AS_SNPRINTF(fs, 1024, "%-5u|%+d|%5d|%08d %.1f %c", 3u, 4, 5, -6, 1.25, 'q');
+	EXPECT_AS_SNPRINTF(fs, 1024, "%s and %s", "a", none);
+	EXPECT_AS_SNPRINTF(fs, 1024, "module %s at 0x%" PRIx64, long_name, (uint64_t)0x7ff612340000);
+	EXPECT_AS_SNPRINTF(fs, 512, "thread %u waits on %s (%u frames)", 4242u, long_name, 17u);
+	EXPECT_AS_SNPRINTF(fs, 512, "%s", long_name);
+	EXPECT_AS_SNPRINTF(fs, 512, "no conversion at all");
+	cr_expect_eq(dw_findings_error(fs), DW_OK);
+	dw_findings_free(fs);
 }
