@@ -14,6 +14,7 @@
 #include "common/arena.h"
 #include "common/err.h"
 #include "common/limits.h"
+#include "common/text.h"
 #include "dumpwalk/v1/analyzer.pb-c.h"
 #include "dumpwalk/v1/envelope.pb-c.h"
 #include "daemon/analyze_int.h"
@@ -147,19 +148,10 @@ b_version(builder *b, uint32_t ms, uint32_t ls)
 		return NULL;
 	const uint32_t part[4] = {ms >> 16, ms & 0xffff, ls >> 16, ls & 0xffff};
 	for (int i = 0; i < 4; i++) {
-		char     d[5];
-		int      n = 0;
-		uint32_t v = part[i];
-		do {
-			d[n++] = (char)('0' + v % 10);
-			v /= 10;
-		} while (v != 0);
-		while (n > 0)
-			*o++ = d[--n];
+		o += dw_fmt_u(o, part[i]);
 		if (i < 3)
 			*o++ = '.';
 	}
-	*o = 0;
 	return p;
 }
 

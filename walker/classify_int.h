@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "common/text.h"
 #include "walker/classify.h"
 #include "walker/dump.h"
 #include "walker/finding.h"
@@ -95,13 +96,8 @@ dw_sb_char(dw_sb *b, char c)
 static inline void
 dw_sb_hex(dw_sb *b, uint64_t v)
 {
-	char   t[16];
-	size_t k = sizeof(t);
-	do {
-		t[--k] = "0123456789abcdef"[v & 15];
-		v >>= 4;
-	} while (v != 0);
-	dw_sb_mem(b, t + k, sizeof(t) - k);
+	char t[17];
+	dw_sb_mem(b, t, dw_fmt_hex(t, v, 1, false));
 }
 
 // "0x" and v in lowercase hex, as "0x%" PRIx64.
@@ -116,13 +112,8 @@ dw_sb_0xhex(dw_sb *b, uint64_t v)
 static inline void
 dw_sb_dec(dw_sb *b, uint64_t v)
 {
-	char   t[20];
-	size_t k = sizeof(t);
-	do {
-		t[--k] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	dw_sb_mem(b, t + k, sizeof(t) - k);
+	char t[21];
+	dw_sb_mem(b, t, dw_fmt_u(t, v));
 }
 
 typedef struct dw_cx {

@@ -148,17 +148,11 @@ quick_format(dw_sb *b, const char *fmt, va_list ap)
 			             : len == 1 ? va_arg(ap, unsigned long)
 			             : len == 2 ? va_arg(ap, unsigned long long)
 			                        : va_arg(ap, size_t);
-			const char *digits = *pc == 'X' ? "0123456789ABCDEF" : "0123456789abcdef";
-			unsigned    base   = *pc == 'u' ? 10 : 16;
-			char        t[20];
-			size_t      k = sizeof(t);
-			do {
-				t[--k] = digits[v % base];
-				v /= base;
-			} while (v != 0);
-			for (size_t w = sizeof(t) - k; w < width; w++)
+			char   t[21];
+			size_t k = *pc == 'u' ? dw_fmt_u(t, v) : dw_fmt_hex(t, v, 1, *pc == 'X');
+			for (size_t w = k; w < width; w++)
 				dw_sb_char(b, pad);
-			dw_sb_mem(b, t + k, sizeof(t) - k);
+			dw_sb_mem(b, t, k);
 			break;
 		}
 		case 'd': {
