@@ -164,15 +164,14 @@ call_before(dw_dis *d, dw_cpu cpu, const uint8_t *code, size_t len, uint64_t end
 	uint64_t t = 0;
 	if (target != NULL)
 		*target = 0;
-	csh *h = handle(d, cpu);
-	if (h == NULL)
-		return false;
 	bool x64 = cpu == DW_CPU_AMD64;
 	for (size_t k = 2; k <= 9 && k <= len; k++) {
 		const uint8_t *p = code + len - k;
 		call_answer    a = fast ? decode_call(p, k, x64, end, &t) : CALL_ASK;
-		if (a == CALL_ASK)
-			a = capstone_call(*h, p, k, end, &t) ? CALL_YES : CALL_NO;
+		if (a == CALL_ASK) {
+			csh *h = handle(d, cpu); // opened only when a start needs it
+			a      = h != NULL && capstone_call(*h, p, k, end, &t) ? CALL_YES : CALL_NO;
+		}
 		if (a == CALL_YES) {
 			if (target != NULL)
 				*target = t;

@@ -27,7 +27,8 @@ void dw_dis_free(dw_dis *d);
 // that ends exactly at `end`: every plausible start (1-9 bytes before `end`) is
 // decoded. On true, *target (may be NULL) receives the call target for a
 // direct call, 0 for an indirect one. `cpu` is DW_CPU_X86 or DW_CPU_AMD64.
-// Returns false when Capstone cannot be opened.
+// A start only Capstone can decide (legacy prefixes) counts as no call when
+// Capstone cannot be opened.
 bool dw_dis_call_before(dw_dis *d, dw_cpu cpu, const uint8_t *code, size_t len, uint64_t end,
                         uint64_t *target);
 // dw_dis_call_before_capstone gives the same answer from Capstone alone.

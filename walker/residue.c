@@ -149,39 +149,6 @@ dw_res__symbol(dw_residue *r, uint64_t addr, const dw_md_module **mod, const cha
 	}
 }
 
-// A byte that may be an instruction prefix in 32- or 64-bit code (legacy
-// prefixes, and REX, which 32-bit code decodes as INC/DEC: a superset).
-static bool
-may_prefix(uint8_t b)
-{
-	switch (b) {
-	case 0x26: case 0x2E: case 0x36: case 0x3E: case 0x64: case 0x65: case 0x66: case 0x67:
-	case 0xF0: case 0xF2: case 0xF3:
-		return true;
-	default: return (b & 0xF0) == 0x40;
-	}
-}
-
-// Whether some CALL of 2..9 bytes could end at the end of code[0..len):
-// after any prefixes its opcode is E8 (rel), FF (/2 indirect, /3 far) or
-// 9A (far), never the last byte. Folklore: disassembling is the scan's
-// dearest step (Capstone with details on, up to eight decodes per value),
-// and most code values on a stack are no return address; this test,
-// which every encoding dw_dis_call_before accepts passes, settles ~90% of
-// them from the bytes alone.
-static bool
-may_end_call(const uint8_t *code, size_t len)
-{
-	for (size_t k = 2; k <= 9 && k <= len; k++) {
-		size_t j = len - k;
-		while (j + 1 < len && may_prefix(code[j]))
-			j++;
-		if (j + 1 < len && (code[j] == 0xE8 || code[j] == 0xFF || code[j] == 0x9A))
-			return true;
-	}
-	return false;
-}
-
 // call_before_in is dw_res__call_before for a `ret` in module m (NULL when
 // it is in none), which the caller has looked up already.
 static bool
@@ -229,7 +196,7 @@ call_before_in(dw_residue *r, dw_cpu cpu, uint64_t ret, dw_uw_module *m, uint64_
 		if (dw_uw__read_code(r->u, ret - tries[i], buf + sizeof(buf) - tries[i], tries[i]) ==
 		    tries[i])
 			len = tries[i];
-	if (len == 0 || !may_end_call(buf + sizeof(buf) - len, len))
+	if (len == 0)
 		return false;
 	return dw_dis_call_before(r->u->dis, cpu, buf + sizeof(buf) - len, len, ret, target);
 }
