@@ -153,3 +153,37 @@ dp_stop(pid_t pid, const char *dir)
 		nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 	return rc;
 }
+
+pid_t
+dp_start(const char *dir, const char *config, dwc_client *c, unsigned seconds)
+{
+	char cfg[600], log[600];
+	snprintf(cfg, sizeof(cfg), "%s/dumpwalkd.ini", dir);
+	snprintf(log, sizeof(log), "%s/dumpwalkd.log", dir);
+	FILE *f = fopen(cfg, "w");
+	cr_assert_not_null(f, "cannot write %s", cfg);
+	fputs(config, f);
+	fclose(f);
+	pid_t pid = dp_spawn(cfg, log);
+	dp_wait_healthy(pid, c, log, seconds);
+	return pid;
+}
+
+char *
+dp_slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	cr_assert_not_null(f, "cannot read %s", path);
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	cr_assert_geq(n, 0, "cannot size %s", path);
+	char *b = malloc((size_t)n + 1);
+	cr_assert_not_null(b);
+	size_t r = fread(b, 1, (size_t)n, f);
+	b[r]     = 0;
+	fclose(f);
+	if (len != NULL)
+		*len = r;
+	return b;
+}

@@ -32,6 +32,15 @@ pid_t dp_spawn(const char *cfg, const char *log);
 // exits or never answers.
 void dp_wait_healthy(pid_t pid, dwc_client *c, const char *log, unsigned seconds);
 
+// dp_start writes `config` (dumpwalkd's INI text) to dir/dumpwalkd.ini,
+// spawns the daemon with its log in dir/dumpwalkd.log and waits up to
+// `seconds` for Health through `c` (closed here); returns its pid.
+pid_t dp_start(const char *dir, const char *config, dwc_client *c, unsigned seconds);
+
+// dp_slurp reads a whole file into a NUL-terminated buffer the caller
+// frees; *len (may be NULL) gets its size. Fails the test when unreadable.
+char *dp_slurp(const char *path, size_t *len);
+
 // dp_stop sends SIGTERM, waits up to 10 s (then SIGKILL) and returns the
 // exit status (128 + signal when killed by one, -1 when it had to be
 // killed). A clean exit (0) removes `dir` (config, log, sockets): a failed

@@ -60,17 +60,12 @@ start(daemon_t *d, const char *kind, const char *extra, const char *token, const
 		snprintf(d->url, sizeof(d->url), "%s", kind);
 	d->http_port = dp_free_port();
 	snprintf(d->http, sizeof(d->http), "http://127.0.0.1:%d", d->http_port);
-	char cfg[512];
-	snprintf(cfg, sizeof(cfg), "%s/dumpwalkd.ini", d->dir);
-	FILE *f = fopen(cfg, "w");
-	cr_assert_not_null(f);
-	fprintf(f, "[server]\nlisten = %s\nhttp = %s\nworkers = 2\n%s\n[symbols]\nsymbol_path =\ncache_dir = %s/cache\n",
-	        d->url, d->http, extra ? extra : "", d->dir);
-	fclose(f);
-	char log[512];
-	snprintf(log, sizeof(log), "%s/dumpwalkd.log", d->dir);
-	d->pid = dp_spawn(cfg, log);
-	dp_wait_healthy(d->pid, dp_client(d->url, token, ca, 300, 0), log, 5);
+	char cfg[4096];
+	snprintf(cfg, sizeof(cfg),
+	         "[server]\nlisten = %s\nhttp = %s\nworkers = 2\n%s\n[symbols]\nsymbol_path =\n"
+	         "cache_dir = %s/cache\n",
+	         d->url, d->http, extra ? extra : "", d->dir);
+	d->pid = dp_start(d->dir, cfg, dp_client(d->url, token, ca, 300, 0), 5);
 }
 
 // stop sends SIGTERM and returns the exit status (-1 if it had to be killed);
@@ -79,22 +74,6 @@ static int
 stop(daemon_t *d)
 {
 	return dp_stop(d->pid, d->dir);
-}
-
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *b = malloc((size_t)n + 1);
-	*len    = fread(b, 1, (size_t)n, f);
-	b[*len] = 0;
-	fclose(f);
-	return b;
 }
 
 // run_dumpwalk runs the CLI with argv, stdout to `out`; returns its exit code.
@@ -166,7 +145,7 @@ compare_cli(const daemon_t *d, char **files, size_t n, const char *fmt)
 	free(a);
 	cr_assert_eq(lrc, srv, "exit codes differ: local %d, server %d", lrc, srv);
 	size_t ll, sl;
-	char  *lb = slurp(lo, &ll), *sb = slurp(so, &sl);
+	char  *lb = dp_slurp(lo, &ll), *sb = dp_slurp(so, &sl);
 	cr_assert_gt(ll, 0);
 	cr_assert(ll == sl && memcmp(lb, sb, ll) == 0, "outputs differ: cmp %s %s", lo, so);
 	free(lb);

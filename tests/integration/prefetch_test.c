@@ -112,18 +112,12 @@ daemon_start(daemon_t *d, const symserver *srv, const char *suffix)
 	snprintf(d->url, sizeof(d->url), "ipc://%s/d.sock", d->dir);
 	snprintf(d->cache, sizeof(d->cache), "%s/cache", d->dir);
 	d->http_port = dp_free_port();
-	char cfg[512], log[512];
-	snprintf(cfg, sizeof(cfg), "%s/dumpwalkd.ini", d->dir);
-	snprintf(log, sizeof(log), "%s/dumpwalkd.log", d->dir);
-	FILE *f = fopen(cfg, "w");
-	cr_assert_not_null(f);
-	fprintf(f,
-	        "[server]\nlisten = %s\nhttp = http://127.0.0.1:%d\nworkers = 2\n"
-	        "[symbols]\nsymbol_path = srv*%s*%s%s\ncache_dir = %s\n",
-	        d->url, d->http_port, d->cache, srv->base, suffix, d->cache);
-	fclose(f);
-	d->pid = dp_spawn(cfg, log);
-	dp_wait_healthy(d->pid, dp_client(d->url, NULL, NULL, 300, 0), log, 10);
+	char cfg[4096];
+	snprintf(cfg, sizeof(cfg),
+	         "[server]\nlisten = %s\nhttp = http://127.0.0.1:%d\nworkers = 2\n"
+	         "[symbols]\nsymbol_path = srv*%s*%s%s\ncache_dir = %s\n",
+	         d->url, d->http_port, d->cache, srv->base, suffix, d->cache);
+	d->pid = dp_start(d->dir, cfg, dp_client(d->url, NULL, NULL, 300, 0), 10);
 }
 
 // daemon_stop sends SIGTERM (SIGKILL after 10 s); returns the exit status.
@@ -133,21 +127,6 @@ daemon_stop(daemon_t *d)
 	int rc = dp_stop(d->pid, d->dir);
 	d->pid = 0;
 	return rc;
-}
-
-static char *
-slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	cr_assert_not_null(f, "cannot read %s", path);
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char  *b = malloc((size_t)n + 1);
-	size_t r = fread(b, 1, (size_t)n, f);
-	b[r]     = '\0';
-	fclose(f);
-	return b;
 }
 
 // run_cli runs `dumpwalk ARGS...` (NULL-terminated) with stdout and stderr
@@ -185,7 +164,7 @@ run_cli(const daemon_t *d, char **out, const char *const *args)
 		waitpid(pid, NULL, 0);
 		cr_assert_fail("dumpwalk did not finish within 60 s");
 	}
-	*out = slurp(path);
+	*out = dp_slurp(path, NULL);
 	return rc;
 }
 

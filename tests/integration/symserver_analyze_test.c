@@ -58,18 +58,12 @@ daemon_start(daemon_t *d, const char *symbol_path, const char *cache_dir)
 	memset(d, 0, sizeof(*d));
 	scratch_dir(d->dir, "sad");
 	snprintf(d->url, sizeof(d->url), "ipc://%s/d.sock", d->dir);
-	char cfg[512], log[512];
-	snprintf(cfg, sizeof(cfg), "%s/dumpwalkd.ini", d->dir);
-	snprintf(log, sizeof(log), "%s/dumpwalkd.log", d->dir);
-	FILE *f = fopen(cfg, "w");
-	cr_assert_not_null(f);
-	fprintf(f,
-	        "[server]\nlisten = %s\nhttp =\nworkers = 8\nqueue_depth = 512\n"
-	        "[symbols]\nsymbol_path = %s\ncache_dir = %s\n",
-	        d->url, symbol_path, cache_dir);
-	fclose(f);
-	d->pid = dp_spawn(cfg, log);
-	dp_wait_healthy(d->pid, dp_client(d->url, NULL, NULL, 300, 0), log, 10);
+	char cfg[4096];
+	snprintf(cfg, sizeof(cfg),
+	         "[server]\nlisten = %s\nhttp =\nworkers = 8\nqueue_depth = 512\n"
+	         "[symbols]\nsymbol_path = %s\ncache_dir = %s\n",
+	         d->url, symbol_path, cache_dir);
+	d->pid = dp_start(d->dir, cfg, dp_client(d->url, NULL, NULL, 300, 0), 10);
 }
 
 // daemon_stop sends SIGTERM (SIGKILL after 10 s); returns the exit status.
@@ -79,20 +73,6 @@ daemon_stop(daemon_t *d)
 	int rc = dp_stop(d->pid, d->dir);
 	d->pid = 0;
 	return rc;
-}
-
-static uint8_t *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	cr_assert_not_null(f, "cannot read %s", path);
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	uint8_t *b = malloc((size_t)n + 1);
-	*len       = fread(b, 1, (size_t)n, f);
-	fclose(f);
-	return b;
 }
 
 // ---- the access log ---------------------------------------------------------------
@@ -240,7 +220,7 @@ Test(symserver_analyze, concurrent_cold_cache_one_request_per_file)
 	if (access(dump_path, R_OK) != 0)
 		cr_skip_test("%s is absent", dump_path);
 	size_t   len;
-	uint8_t *dump = slurp(dump_path, &len);
+	uint8_t *dump = (uint8_t *)dp_slurp(dump_path, &len);
 
 	// The server serves the corpus's symbols/ and binaries/, which are in
 	// symstore layout (sigsegv.pdb/GUIDAGE/sigsegv.pdb).
